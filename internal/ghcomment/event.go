@@ -1,0 +1,105 @@
+package ghcomment
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+)
+
+// Event is what the comment needs from the triggering workflow event.
+type Event struct {
+	// Name is GITHUB_EVENT_NAME.
+	Name string
+	// PRNumber and HeadSHA are set only for pull_request and
+	// pull_request_target events; other events (push, workflow_dispatch,
+	// issue_comment) leave them zero. Callers wanting a commit for those use
+	// GITHUB_SHA.
+	PRNumber int
+	HeadSHA  string
+	// Owner and Repo come from GITHUB_REPOSITORY, or from the payload when
+	// that is unset.
+	Owner, Repo string
+}
+
+// IsPullRequest reports whether the event is one whose payload names a pull
+// request this package may comment on.
+func (e *Event) IsPullRequest() bool {
+	return e.Name == "pull_request" || e.Name == "pull_request_target"
+}
+
+// payload is the part of a webhook payload LoadEvent reads
+// (testdata/events/ holds full examples).
+type payload struct {
+	Number      int `json:"number"`
+	PullRequest *struct {
+		Number int `json:"number"`
+		Head   struct {
+			SHA string `json:"sha"`
+		} `json:"head"`
+	} `json:"pull_request"`
+	Repository struct {
+		Name  string `json:"name"`
+		Owner struct {
+			Login string `json:"login"`
+		} `json:"owner"`
+	} `json:"repository"`
+}
+
+// LoadEvent reads GITHUB_EVENT_NAME, GITHUB_REPOSITORY and the JSON payload
+// at GITHUB_EVENT_PATH. Without GITHUB_EVENT_PATH (outside GitHub Actions)
+// the event has no pull request, which is not an error.
+func LoadEvent(getenv func(string) string) (*Event, error) {
+	ev := &Event{Name: getenv("GITHUB_EVENT_NAME")}
+	if full := getenv("GITHUB_REPOSITORY"); full != "" {
+		owner, repo, ok := strings.Cut(full, "/")
+		if !ok || owner == "" || repo == "" || strings.Contains(repo, "/") {
+			return nil, fmt.Errorf("GITHUB_REPOSITORY %q is not owner/name (unset it outside GitHub Actions)", full)
+		}
+		ev.Owner, ev.Repo = owner, repo
+	}
+	path := getenv("GITHUB_EVENT_PATH")
+	if path == "" {
+		return ev, nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading the event payload GITHUB_EVENT_PATH %q: %w", path, err)
+	}
+	var p payload
+	if err := json.Unmarshal(data, &p); err != nil {
+		return nil, fmt.Errorf("decoding the event payload GITHUB_EVENT_PATH %q: %w (is it a webhook JSON payload?)", path, err)
+	}
+	if ev.Owner == "" {
+		ev.Owner, ev.Repo = p.Repository.Owner.Login, p.Repository.Name
+	}
+	if ev.IsPullRequest() {
+		ev.PRNumber = p.Number
+		if p.PullRequest != nil {
+			if p.PullRequest.Number != 0 {
+				ev.PRNumber = p.PullRequest.Number
+			}
+			ev.HeadSHA = p.PullRequest.Head.SHA
+		}
+	}
+	return ev, nil
+}
+
+// ShouldComment decides whether to comment for the comment input: "auto"
+// (the default) only on pull_request and pull_request_target events,
+// "always" whenever a pull request is known (push events have none), "never"
+// not at all. An unknown mode does not comment; config validation rejects it
+// earlier.
+func ShouldComment(mode string, ev *Event) bool {
+	if ev == nil || ev.PRNumber <= 0 || ev.Owner == "" || ev.Repo == "" {
+		return false
+	}
+	switch strings.ToLower(strings.TrimSpace(mode)) {
+	case "always":
+		return true
+	case "auto", "":
+		return ev.IsPullRequest()
+	default:
+		return false
+	}
+}
