@@ -18,7 +18,7 @@ ARG TARGETOS TARGETARCH
 ARG VERSION=dev
 # Cross-compiles on the build platform: no emulation needed for arm64.
 RUN CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH \
-    go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /wxcloud-deploy .
+    go build -trimpath -ldflags "-s -w -X github.com/wxcloud-deploy/wxcloud-deploy/internal/cli.version=${VERSION}" -o /wxcloud-deploy .
 
 # static-debian12 carries CA certificates and tzdata; the binary needs no libc.
 FROM gcr.io/distroless/static-debian12:nonroot AS nonroot
