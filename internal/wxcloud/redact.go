@@ -1,0 +1,173 @@
+package wxcloud
+
+import (
+	"errors"
+	"net/url"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// minSecretLen keeps a short or empty value (a typo, "x") from turning every
+// message into stars.
+const minSecretLen = 6
+
+const mask = "***"
+
+// secretParams lists the query and JSON keys whose values are always secret,
+// whether or not the Redactor was told the value: a URL echoed in a transport
+// error carries the token the client just used.
+const secretParams = `authorizer_access_token|component_access_token|access_token|component_appsecret|component_verify_ticket|appsecret|secret`
+
+// These are immutable after compilation; sharing them holds no state.
+var (
+	// A value ends at "&", "%26" (an encoded "&" when the URL sits inside
+	// another URL), whitespace, quotes or a fragment.
+	queryParamRE = regexp.MustCompile(`(?i)(` + secretParams + `)(=|%3D)((?:[^&\s"'#<>\\%]|%[013-9A-Fa-f][0-9A-Fa-f]|%2[0-57-9A-Fa-f])+)`)
+	jsonParamRE  = regexp.MustCompile(`(?i)("(?:` + secretParams + `)"\s*:\s*")((?:[^"\\]|\\.)*)(")`)
+)
+
+// Redactor removes secrets from text and errors. One is shared by the whole
+// program: the client adds every token it obtains, the CLI adds the inputs.
+// The zero value and a nil *Redactor are usable (they mask only the well-known
+// query parameters).
+type Redactor struct {
+	mu       sync.Mutex
+	secrets  map[string]bool
+	replacer *strings.Replacer // rebuilt lazily after Add
+}
+
+// NewRedactor returns a Redactor that already knows secrets.
+func NewRedactor(secrets ...string) *Redactor {
+	r := &Redactor{}
+	r.Add(secrets...)
+	return r
+}
+
+// Add registers secrets, with their URL-encoded forms. Empty and very short
+// strings are ignored.
+func (r *Redactor) Add(secrets ...string) {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, s := range secrets {
+		if len(s) < minSecretLen {
+			continue
+		}
+		if r.secrets == nil {
+			r.secrets = map[string]bool{}
+		}
+		for _, form := range []string{s, url.QueryEscape(s), url.PathEscape(s)} {
+			if !r.secrets[form] {
+				r.secrets[form] = true
+				r.replacer = nil
+			}
+		}
+	}
+}
+
+// String returns s with every known secret and every secret-named query or
+// JSON parameter value replaced by "***".
+func (r *Redactor) String(s string) string {
+	if rep := r.getReplacer(); rep != nil {
+		s = rep.Replace(s)
+	}
+	if strings.ContainsAny(s, "=%") {
+		s = queryParamRE.ReplaceAllString(s, "${1}${2}"+mask)
+	}
+	if strings.Contains(s, `"`) {
+		s = jsonParamRE.ReplaceAllString(s, "${1}"+mask+"${3}")
+	}
+	return s
+}
+
+func (r *Redactor) getReplacer() *strings.Replacer {
+	if r == nil {
+		return nil
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.secrets) == 0 {
+		return nil
+	}
+	if r.replacer == nil {
+		// Longest first, so that a secret containing another is masked whole
+		// (strings.Replacer picks the first matching old string in order).
+		list := make([]string, 0, len(r.secrets))
+		for s := range r.secrets {
+			list = append(list, s)
+		}
+		sort.Slice(list, func(i, j int) bool {
+			if len(list[i]) != len(list[j]) {
+				return len(list[i]) > len(list[j])
+			}
+			return list[i] < list[j]
+		})
+		pairs := make([]string, 0, 2*len(list))
+		for _, s := range list {
+			pairs = append(pairs, s, mask)
+		}
+		r.replacer = strings.NewReplacer(pairs...)
+	}
+	return r.replacer
+}
+
+// Error wraps err so that its message is redacted. errors.Is and errors.As
+// still reach what the chain holds (context.Canceled,
+// context.DeadlineExceeded, *APIError, *TransportError), except that a
+// *url.Error is handed out as a copy whose URL is redacted: its URL holds the
+// token.
+func (r *Redactor) Error(err error) error {
+	if err == nil {
+		return nil
+	}
+	if re, ok := err.(*redactedError); ok && re.r == r {
+		return err
+	}
+	return &redactedError{r: r, err: err}
+}
+
+// redactedError deliberately has no Unwrap method: errors.Unwrap would hand
+// out the raw chain. Is and As delegate instead, and As sanitises what it
+// finds.
+type redactedError struct {
+	r   *Redactor
+	err error
+}
+
+func (e *redactedError) Error() string { return e.r.String(e.err.Error()) }
+
+func (e *redactedError) Is(target error) bool { return errors.Is(e.err, target) }
+
+// Timeout keeps (*url.Error).Timeout working on a sanitised copy, whose cause
+// is a redactedError.
+func (e *redactedError) Timeout() bool {
+	var t interface{ Timeout() bool }
+	return errors.As(e.err, &t) && t.Timeout()
+}
+
+func (e *redactedError) As(target any) bool {
+	if !errors.As(e.err, target) {
+		return false
+	}
+	if p, ok := target.(**url.Error); ok && *p != nil {
+		*p = e.r.urlError(*p)
+	}
+	return true
+}
+
+// urlError copies ue with its URL redacted and its cause wrapped.
+func (r *Redactor) urlError(ue *url.Error) *url.Error {
+	return &url.Error{Op: ue.Op, URL: r.String(ue.URL), Err: r.Error(ue.Err)}
+}
+
+// Base64Len is the length of the standard (padded) base64 encoding of n bytes.
+func Base64Len(n int64) int64 {
+	if n <= 0 {
+		return 0
+	}
+	return (n + 2) / 3 * 4
+}
