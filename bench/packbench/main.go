@@ -1,0 +1,122 @@
+// Command packbench times pack.Build on a directory for bench/pack.sh: it
+// writes the zip and prints its size, the wall time and the peak RSS.
+// With -sweep it compares deflate levels instead (how DefaultLevel was chosen).
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime/pprof"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/wxcloud-deploy/wxcloud-deploy/internal/pack"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("packbench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	root := fs.String("root", ".", "directory to pack")
+	out := fs.String("out", "", "write the zip here (default: discard)")
+	files := fs.String("files", "**\nnode_modules/**", "files input (newline-separated globs)")
+	entry := fs.String("entry", "-", "entry file check (- for none)")
+	level := fs.Int("level", 0, "deflate level (0: pack's default)")
+	workers := fs.Int("workers", 0, "compressors (0: GOMAXPROCS)")
+	limit := fs.Int64("limit", 1<<30, "size limit in bytes")
+	sweep := fs.Bool("sweep", false, "time every level 1-9 and print a table")
+	reps := fs.Int("n", 1, "repetitions (per level with -sweep); the median is printed")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile here")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	opts := pack.Options{Root: *root, Files: strings.Split(*files, "\n"), Entry: *entry,
+		SizeLimit: *limit, Workers: *workers, Level: *level}
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			fmt.Fprintln(stderr, "packbench:", err)
+			return 1
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(stderr, "packbench:", err)
+			return 1
+		}
+		defer pprof.StopCPUProfile()
+	}
+	if *sweep {
+		if *reps < 3 {
+			*reps = 3
+		}
+		return doSweep(opts, *reps, stdout, stderr)
+	}
+	var pkg *pack.Package
+	var times []time.Duration
+	for range max(*reps, 1) {
+		start := time.Now()
+		p, err := pack.Build(context.Background(), opts)
+		if err != nil {
+			fmt.Fprintln(stderr, "packbench:", err)
+			return 1
+		}
+		times = append(times, time.Since(start))
+		pkg = p
+	}
+	elapsed := median(times)
+	if *out != "" {
+		if err := os.WriteFile(*out, pkg.Zip, 0o644); err != nil {
+			fmt.Fprintln(stderr, "packbench:", err)
+			return 1
+		}
+	}
+	fmt.Fprintf(stdout, "files=%d size=%d time=%s maxrss_kb=%d sha256=%s\n",
+		len(pkg.Files), pkg.Size(), elapsed.Round(time.Microsecond), maxRSS(), pkg.SHA256)
+	return 0
+}
+
+func doSweep(opts pack.Options, reps int, stdout, stderr io.Writer) int {
+	fmt.Fprintf(stdout, "| level | workers | median ms | zip bytes |\n|---|---|---|---|\n")
+	for level := 1; level <= 9; level++ {
+		opts.Level = level
+		var times []time.Duration
+		var size int64
+		for range reps {
+			start := time.Now()
+			pkg, err := pack.Build(context.Background(), opts)
+			if err != nil {
+				fmt.Fprintln(stderr, "packbench:", err)
+				return 1
+			}
+			times = append(times, time.Since(start))
+			size = pkg.Size()
+		}
+		fmt.Fprintf(stdout, "| %d | %d | %.1f | %d |\n", level, opts.Workers, float64(median(times).Microseconds())/1000, size)
+	}
+	return 0
+}
+
+func median(d []time.Duration) time.Duration {
+	for i := range d { // insertion sort: a handful of samples
+		for j := i; j > 0 && d[j] < d[j-1]; j-- {
+			d[j], d[j-1] = d[j-1], d[j]
+		}
+	}
+	return d[len(d)/2]
+}
+
+// maxRSS is this process's peak resident set in KiB (Linux reports KiB).
+func maxRSS() int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return -1
+	}
+	return int64(ru.Maxrss)
+}

@@ -1,0 +1,62 @@
+// Command stdzip is bench/pack.sh's baseline: the same file list as packbench
+// (pack.Select), written sequentially with Go's standard archive/zip at its
+// default Deflate level, the way most Go tools build zips.
+package main
+
+import (
+	"archive/zip"
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/wxcloud-deploy/wxcloud-deploy/internal/pack"
+)
+
+func main() {
+	if len(os.Args) != 4 {
+		fmt.Fprintln(os.Stderr, "usage: stdzip ROOT FILES OUT.zip  (FILES: newline-separated globs)")
+		os.Exit(2)
+	}
+	if err := run(os.Args[1], strings.Split(os.Args[2], "\n"), os.Args[3]); err != nil {
+		fmt.Fprintln(os.Stderr, "stdzip:", err)
+		os.Exit(1)
+	}
+}
+
+func run(root string, lines []string, out string) error {
+	names, err := pack.Select(root, lines)
+	if err != nil {
+		return err
+	}
+	f, err := os.Create(out)
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriterSize(f, 1<<20)
+	zw := zip.NewWriter(bw)
+	for _, name := range names {
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate})
+		if err != nil {
+			return err
+		}
+		src, err := os.Open(filepath.Join(root, filepath.FromSlash(name)))
+		if err != nil {
+			return err
+		}
+		_, err = io.Copy(w, src)
+		src.Close()
+		if err != nil {
+			return err
+		}
+	}
+	if err := zw.Close(); err != nil {
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	return f.Close()
+}

@@ -1,0 +1,387 @@
+// Package cli is the program: it reads the config from action inputs or flags,
+// runs the command, and reports the results in the form the caller expects
+// (step outputs, job summary and PR comment in Actions; a table or JSON in a
+// terminal). main only wires the process to Main.
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/wxcloud-deploy/wxcloud-deploy/internal/config"
+	"github.com/wxcloud-deploy/wxcloud-deploy/internal/deploy"
+	"github.com/wxcloud-deploy/wxcloud-deploy/internal/emulator"
+	"github.com/wxcloud-deploy/wxcloud-deploy/internal/pack"
+	"github.com/wxcloud-deploy/wxcloud-deploy/internal/report"
+	"github.com/wxcloud-deploy/wxcloud-deploy/internal/result"
+	"github.com/wxcloud-deploy/wxcloud-deploy/internal/wxcloud"
+)
+
+// version is set at release time with -ldflags "-X .../internal/cli.version=v1.2.3".
+var version = ""
+
+// Exit statuses (CONTRACT.md).
+const (
+	ExitOK      = 0
+	ExitFailed  = 1
+	ExitInvalid = 2
+)
+
+// Main runs the program with its world passed in and returns the exit status.
+func Main(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	p := &program{getenv: getenv, stdout: stdout, stderr: stderr, now: time.Now}
+	return p.main(ctx, args)
+}
+
+type program struct {
+	getenv         func(string) string
+	stdout, stderr io.Writer
+	now            func() time.Time
+
+	cfg        *config.Config
+	actionMode bool
+	gh         *report.GitHub
+	redactor   *wxcloud.Redactor
+	logMu      sync.Mutex
+}
+
+func (p *program) main(ctx context.Context, args []string) int {
+	p.actionMode = len(args) == 0 && p.getenv("GITHUB_ACTIONS") == "true"
+	p.redactor = wxcloud.NewRedactor()
+	var err error
+	switch {
+	case p.actionMode:
+		p.gh = report.NewGitHub(p.getenv, p.stdout)
+		p.cfg, err = config.FromAction(p.getenv)
+	case len(args) == 0:
+		fmt.Fprint(p.stderr, config.Usage())
+		return ExitInvalid
+	default:
+		p.cfg, err = config.FromArgs(args, p.getenv)
+	}
+	switch {
+	case errors.Is(err, config.ErrHelp):
+		fmt.Fprint(p.stdout, config.Usage())
+		return ExitOK
+	case errors.Is(err, config.ErrVersion):
+		fmt.Fprintln(p.stdout, "wxcloud-deploy", Version())
+		return ExitOK
+	}
+	if p.cfg != nil {
+		p.redactor.Add(p.cfg.Secrets()...)
+		if p.gh != nil {
+			for _, s := range p.cfg.Secrets() {
+				p.gh.Mask(s)
+			}
+		}
+	}
+	if err != nil {
+		return p.invalid(err)
+	}
+
+	switch p.cfg.Command {
+	case "emulate":
+		return p.emulate(ctx)
+	case "pack":
+		return p.pack(ctx)
+	}
+	return p.api(ctx)
+}
+
+// Version is the release version, or the module version when built with go install.
+func Version() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+// invalid reports bad input: nothing has been sent to the API.
+func (p *program) invalid(err error) int {
+	msg := p.redactor.String(err.Error())
+	if p.gh != nil {
+		for _, line := range strings.Split(msg, "\n") {
+			p.gh.Annotate(report.Annotation{Level: "error", Title: "wxcloud-deploy: invalid input", File: fileOf(err), Message: line})
+		}
+		if oerr := p.gh.SetOutputs([]report.Output{{Name: "status", Value: "failure"}}); oerr != nil {
+			fmt.Fprintln(p.stderr, "wxcloud-deploy:", oerr)
+		}
+	} else {
+		fmt.Fprintln(p.stderr, "wxcloud-deploy:", msg)
+		fmt.Fprintln(p.stderr, "run 'wxcloud-deploy help' for the list of flags")
+	}
+	return ExitInvalid
+}
+
+// fileOf names the file a packaging error is about, for the annotation.
+func fileOf(err error) string {
+	var le *pack.LayoutError
+	if errors.As(err, &le) {
+		return le.File
+	}
+	var se *pack.SizeError
+	if errors.As(err, &se) && len(se.Largest) > 0 {
+		return joinPath(se.Root, se.Largest[0].Name)
+	}
+	return ""
+}
+
+func joinPath(root, name string) string {
+	if root == "" || root == "." {
+		return name
+	}
+	return strings.TrimSuffix(root, "/") + "/" + name
+}
+
+// logf prints progress: to stdout in Actions (the step log), stderr in a terminal.
+func (p *program) logf(format string, args ...any) {
+	line := p.redactor.String(fmt.Sprintf(format, args...))
+	p.logMu.Lock()
+	defer p.logMu.Unlock()
+	w := p.stderr
+	if p.actionMode {
+		w = p.stdout
+	}
+	fmt.Fprintln(w, line)
+}
+
+func (p *program) emulate(ctx context.Context) int {
+	srv := emulator.New(emulator.Options{Token: p.cfg.EmulatorToken, Envs: p.cfg.Envs, Logf: p.logf})
+	url, err := srv.Start(ctx, p.cfg.Listen)
+	if err != nil {
+		fmt.Fprintf(p.stderr, "wxcloud-deploy: listen: cannot serve on %q: %v\n", p.cfg.Listen, err)
+		return ExitInvalid
+	}
+	fmt.Fprintf(p.stdout, "WeChat API emulator listening on %s\naccess token: %s\n", url, srv.Token())
+	if len(p.cfg.Envs) > 0 {
+		fmt.Fprintf(p.stdout, "envs with cloud development: %s\n", strings.Join(p.cfg.Envs, ", "))
+	} else {
+		fmt.Fprintln(p.stdout, "envs with cloud development: every well-formed env ID")
+	}
+	<-ctx.Done()
+	return ExitOK
+}
+
+func (p *program) pack(ctx context.Context) int {
+	targets, err := deploy.Targets(p.cfg)
+	if err != nil {
+		return p.invalid(err)
+	}
+	built, err := deploy.Pack(ctx, p.cfg, targets)
+	if err != nil {
+		if ctx.Err() != nil {
+			fmt.Fprintln(p.stderr, "wxcloud-deploy: interrupted")
+			return ExitFailed
+		}
+		return p.invalid(err)
+	}
+	run := &result.Run{Command: "pack", Packages: map[string]result.Package{}}
+	for _, b := range built {
+		run.Packages[b.Name] = result.Package{SHA256: b.Pkg.SHA256, Size: b.Pkg.Size(), Files: len(b.Pkg.Files)}
+		run.PackageOrder = append(run.PackageOrder, b.Name)
+		if out := p.cfg.OutputAbs; out != "" {
+			if len(built) > 1 {
+				// Several functions: output names a directory, one zip each.
+				out = filepath.Join(out, b.Name+".zip")
+				if err := os.MkdirAll(p.cfg.OutputAbs, 0o755); err != nil {
+					fmt.Fprintf(p.stderr, "wxcloud-deploy: output: %v\n", err)
+					return ExitFailed
+				}
+			}
+			if err := os.WriteFile(out, b.Pkg.Zip, 0o644); err != nil {
+				fmt.Fprintf(p.stderr, "wxcloud-deploy: output: cannot write %q: %v\n", out, err)
+				return ExitFailed
+			}
+			p.logf("%s: wrote %s", b.Name, out)
+		}
+		fmt.Fprintf(p.stderr, "%s: sha256 %s, %d bytes (%s), %d files\n", b.Name, b.Pkg.SHA256, b.Pkg.Size(), pack.HumanSize(b.Pkg.Size()), len(b.Pkg.Files))
+	}
+	if w := pack.Base64Warning(maxPkg(built)); w != "" {
+		run.Warnings = append(run.Warnings, w)
+	}
+	return p.finish(ctx, run)
+}
+
+func maxPkg(built []deploy.Built) int64 {
+	var m int64
+	for _, b := range built {
+		m = max(m, b.Pkg.Size())
+	}
+	return m
+}
+
+// api runs a command that talks to WeChat's API (or the emulator).
+func (p *program) api(ctx context.Context) int {
+	var built []deploy.Built
+	if p.cfg.Command == "deploy" {
+		// Pack everything first: a bad package is bad input, found before any call.
+		targets, err := deploy.Targets(p.cfg)
+		if err != nil {
+			return p.invalid(err)
+		}
+		built, err = deploy.Pack(ctx, p.cfg, targets)
+		if err != nil {
+			if ctx.Err() != nil {
+				fmt.Fprintln(p.stderr, "wxcloud-deploy: interrupted before anything was sent")
+				return ExitFailed
+			}
+			return p.invalid(err)
+		}
+	}
+
+	client, stop, err := p.client(ctx)
+	if err != nil {
+		fmt.Fprintln(p.stderr, "wxcloud-deploy:", p.redactor.String(err.Error()))
+		return ExitFailed
+	}
+	defer stop()
+	deps := deploy.Deps{Client: client, Logf: p.logf}
+
+	var run *result.Run
+	switch p.cfg.Command {
+	case "deploy":
+		run = deploy.Deploy(ctx, p.cfg, deps, built)
+	case "create":
+		run = deploy.CreateFunction(ctx, p.cfg, deps)
+	case "invoke":
+		run = deploy.Invoke(ctx, p.cfg, deps)
+	case "download":
+		run = deploy.Download(ctx, p.cfg, deps)
+	default:
+		return p.invalid(&config.InputError{Input: "command", Value: p.cfg.Command, Msg: "is not a command"})
+	}
+	return p.finish(ctx, run)
+}
+
+// client builds the API client, starting the embedded emulator first when asked.
+func (p *program) client(ctx context.Context) (*wxcloud.Client, func(), error) {
+	stop := func() {}
+	base := p.cfg.APIBaseURL
+	cfg := p.cfg
+	var access, component wxcloud.TokenSource
+	if cfg.Emulator {
+		ectx, cancel := context.WithCancel(ctx)
+		srv := emulator.New(emulator.Options{Token: cfg.AccessToken})
+		url, err := srv.Start(ectx, "127.0.0.1:0")
+		if err != nil {
+			cancel()
+			return nil, nil, fmt.Errorf("emulator: %w", err)
+		}
+		stop = cancel
+		base = url
+		p.logf("using the embedded WeChat API emulator at %s", url)
+		if cfg.AccessToken == "" && cfg.AppID == "" && cfg.ComponentAccessToken == "" {
+			access = wxcloud.StaticToken(srv.Token())
+		}
+	}
+	hc := &http.Client{}
+	client := wxcloud.NewClient(hc,
+		wxcloud.WithBaseURL(base),
+		wxcloud.WithRetries(cfg.Retries),
+		wxcloud.WithTimeout(cfg.Timeout),
+		wxcloud.WithRedactor(p.redactor),
+		wxcloud.WithLogf(p.logf),
+	)
+	switch {
+	case access != nil:
+	case cfg.AccessToken != "":
+		access = wxcloud.StaticToken(cfg.AccessToken)
+	case cfg.AppID != "":
+		access = p.masked(wxcloud.StableToken(client, cfg.AppID, cfg.AppSecret))
+	}
+	switch {
+	case cfg.ComponentAccessToken != "":
+		component = wxcloud.StaticToken(cfg.ComponentAccessToken)
+	case cfg.ComponentAppID != "":
+		component = p.masked(wxcloud.ComponentToken(client, cfg.ComponentAppID, cfg.ComponentAppSecret, cfg.ComponentVerifyTicket))
+	}
+	wxcloud.WithTokens(access, component)(client)
+	return client, stop, nil
+}
+
+// masked masks every token a source fetches in the Actions log, before anything
+// could print it.
+func (p *program) masked(src wxcloud.TokenSource) wxcloud.TokenSource {
+	if p.gh == nil {
+		return src
+	}
+	return maskingSource{src: src, mask: p.gh.Mask}
+}
+
+type maskingSource struct {
+	src  wxcloud.TokenSource
+	mask func(string)
+}
+
+func (m maskingSource) Token(ctx context.Context) (string, error) {
+	t, err := m.src.Token(ctx)
+	if t != "" {
+		m.mask(t)
+	}
+	return t, err
+}
+
+func (m maskingSource) Refresh(ctx context.Context) (string, error) {
+	t, err := m.src.Refresh(ctx)
+	if t != "" {
+		m.mask(t)
+	}
+	return t, err
+}
+
+// finish reports the run and turns it into the exit status.
+func (p *program) finish(ctx context.Context, run *result.Run) int {
+	run.Warnings = append(append([]string(nil), p.cfg.Warnings...), run.Warnings...)
+	if ctx.Err() != nil {
+		run.Interrupted = true
+		run.Warnings = append(run.Warnings, "the run was cancelled (SIGINT/SIGTERM): the results show what was known when it stopped")
+	}
+	for i := range run.Results {
+		run.Results[i].Error = p.redactor.String(run.Results[i].Error)
+	}
+	for i := range run.Warnings {
+		run.Warnings[i] = p.redactor.String(run.Warnings[i])
+	}
+	if p.actionMode {
+		p.reportAction(run)
+	} else {
+		p.reportCLI(run)
+	}
+	if run.OK() {
+		return ExitOK
+	}
+	return ExitFailed
+}
+
+func (p *program) reportCLI(run *result.Run) {
+	if len(run.Results) > 0 {
+		fmt.Fprint(p.stderr, p.redactor.String(report.Table(run)))
+	}
+	for _, w := range run.Warnings {
+		fmt.Fprintln(p.stderr, "warning:", w)
+	}
+	if p.cfg.JSON {
+		results := run.Results
+		if results == nil {
+			results = []result.Result{}
+		}
+		enc := json.NewEncoder(p.stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(results); err != nil {
+			fmt.Fprintln(p.stderr, "wxcloud-deploy:", err)
+		}
+	}
+}

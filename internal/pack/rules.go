@@ -1,0 +1,345 @@
+package pack
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/bmatcuk/doublestar/v4"
+)
+
+// Rule is one line of the `files` input.
+type Rule struct {
+	Pattern string // doublestar pattern, relative to the root, slash-separated
+	Exclude bool   // the line started with '!'
+}
+
+// builtin is one default exclude: the rule, and the literal name it keeps
+// out of wildcards' reach (rooted: only as the first path segment).
+type builtin struct {
+	rule   Rule
+	name   string
+	rooted bool
+}
+
+// builtins are the default excludes. node_modules is left out because the
+// cloud installs dependencies from package.json ("cloud dependencies",
+// API-NOTES.md); the rest are version-control and macOS litter that bloat or
+// break functions.
+func builtins() []builtin {
+	return []builtin{
+		{Rule{Pattern: "node_modules/**", Exclude: true}, "node_modules", true},
+		{Rule{Pattern: ".git/**", Exclude: true}, ".git", true},
+		{Rule{Pattern: "**/.DS_Store", Exclude: true}, ".DS_Store", false},
+		{Rule{Pattern: "__MACOSX/**", Exclude: true}, "__MACOSX", true},
+		{Rule{Pattern: "**/__MACOSX/**", Exclude: true}, "__MACOSX", false},
+	}
+}
+
+// DefaultExcludes are the rules applied before the user's lines.
+//
+// A later line re-includes what they exclude only when it spells the excluded
+// name: wildcards never match it (as a shell's * skips dot files). So the
+// default "**" still leaves node_modules out, while "node_modules/**" or
+// "node_modules/lodash/**" brings it back. Read literally, last-match-wins
+// with "**" after the defaults would re-include everything and the defaults
+// would never apply.
+func DefaultExcludes() []Rule {
+	var rules []Rule
+	for _, b := range builtins() {
+		rules = append(rules, b.rule)
+	}
+	return rules
+}
+
+// ParseGlobLines splits the `files` input into rules: one pattern per line,
+// blank lines and lines starting with '#' ignored, CRLF (or CR) tolerated, surrounding
+// spaces trimmed (YAML block scalars leave them), "!pat" excludes. A leading
+// "./" or "/" is dropped: patterns are always relative to the root (so
+// "./!name" or "./#name" names a file starting with '!' or '#'). Each
+// pattern must be valid doublestar syntax; the error is a *SelectError naming
+// the line.
+func ParseGlobLines(s string) ([]Rule, error) {
+	var rules []Rule
+	// A lone CR ends a line too (old Mac editors); no file name needs one.
+	s = strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
+	for i, line := range strings.Split(s, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		r, err := parseRule(line)
+		if err != nil {
+			return nil, &SelectError{Msg: fmt.Sprintf("files: line %d %q: %v", i+1, line, err)}
+		}
+		rules = append(rules, r)
+	}
+	return rules, nil
+}
+
+func parseRule(line string) (Rule, error) {
+	var r Rule
+	if strings.HasPrefix(line, "!") {
+		r.Exclude = true
+		line = strings.TrimSpace(line[1:])
+	}
+	for {
+		line = strings.TrimSpace(line)
+		if rest, ok := strings.CutPrefix(line, "./"); ok {
+			line = rest
+		} else if rest, ok := strings.CutPrefix(line, "/"); ok {
+			line = rest
+		} else {
+			break
+		}
+	}
+	switch {
+	case line == "" || line == ".":
+		return r, fmt.Errorf("empty pattern (write a glob such as \"src/**\", or \"!pattern\" to exclude)")
+	case line == ".." || strings.HasPrefix(line, "../") || strings.Contains(line, "/../"):
+		return r, fmt.Errorf("patterns are relative to path and cannot leave it (remove \"..\", or change path)")
+	case !doublestar.ValidatePattern(line):
+		return r, fmt.Errorf("invalid glob (doublestar syntax: *, **, ?, [abc], {a,b}; escape a literal with \\)")
+	}
+	r.Pattern = line
+	return r, nil
+}
+
+// rulesFor turns the Files option into the full rule list: defaults first,
+// then the user's lines (nil or only comments => "**").
+func rulesFor(lines []string) ([]Rule, error) {
+	user, err := ParseGlobLines(strings.Join(lines, "\n"))
+	if err != nil {
+		return nil, err
+	}
+	if len(user) == 0 {
+		user = []Rule{{Pattern: "**"}}
+	}
+	return append(DefaultExcludes(), user...), nil
+}
+
+// userPatterns lists the user's lines as written back in messages.
+func userPatterns(rules []Rule) []string {
+	n := len(DefaultExcludes())
+	out := make([]string, 0, len(rules)-n)
+	for _, r := range rules[n:] {
+		if r.Exclude {
+			out = append(out, "!"+r.Pattern)
+		} else {
+			out = append(out, r.Pattern)
+		}
+	}
+	return out
+}
+
+// sentinel replaces a default-excluded name to tell a pattern that spells
+// the name from one that reaches it by wildcard: every wildcard matches it,
+// no file name holds it.
+const sentinel = "\x00"
+
+// matcher applies a rule list: the builtins, then the user's rules. Patterns
+// are validated when parsed, so the unvalidated (faster) match is safe.
+type matcher struct {
+	rules    []Rule
+	builtins []builtin
+	// segs caches each pattern split on '/', or nil when the pattern holds
+	// braces or escapes (which may hide a '/'), so prefix reasoning must give up.
+	segs [][]string
+}
+
+func newMatcher(rules []Rule) *matcher {
+	m := &matcher{rules: rules, builtins: builtins(), segs: make([][]string, len(rules))}
+	for i, r := range rules {
+		if simple(r.Pattern) {
+			m.segs[i] = strings.Split(r.Pattern, "/")
+		}
+	}
+	return m
+}
+
+// simple reports whether pattern can be reasoned about one segment at a
+// time: no braces or escapes (which may hide a '/'), and "**" only as a whole
+// segment (doublestar treats runs of stars inside a segment in ways a
+// segment-wise match does not reproduce: "**X***/*x*" matches
+// "__MACOSX/a.x" although "**X***" alone does not match "__MACOSX").
+func simple(pattern string) bool {
+	if strings.ContainsAny(pattern, "{\\") {
+		return false
+	}
+	for _, s := range strings.Split(pattern, "/") {
+		if s != "**" && strings.Contains(s, "**") {
+			return false
+		}
+	}
+	return true
+}
+
+// included reports whether the file at slash path name is packed: the last
+// matching rule decides; no match means left out. A user include reaches a
+// default-excluded file only if it spells the excluded names.
+func (m *matcher) included(name string) bool {
+	var pins []int
+	pinsKnown := false
+	for i := len(m.rules) - 1; i >= 0; i-- {
+		r := m.rules[i]
+		if !doublestar.MatchUnvalidated(r.Pattern, name) {
+			continue
+		}
+		if r.Exclude {
+			return false
+		}
+		if !pinsKnown {
+			pins, pinsKnown = m.filePins(name), true
+		}
+		if !spells(r.Pattern, name, pins) {
+			continue
+		}
+		return true
+	}
+	return false
+}
+
+// filePins lists the segments of name that a builtin excludes it for.
+func (m *matcher) filePins(name string) []int {
+	var pins []int
+	var segs []string
+	for _, b := range m.builtins {
+		if !strings.Contains(name, b.name) || !doublestar.MatchUnvalidated(b.rule.Pattern, name) {
+			continue
+		}
+		if segs == nil {
+			segs = strings.Split(name, "/")
+		}
+		for k, s := range segs {
+			if s == b.name && (k == 0 || !b.rooted) && !slices.Contains(pins, k) {
+				pins = append(pins, k)
+			}
+		}
+	}
+	return pins
+}
+
+// spells reports whether pattern still matches name once any one pinned
+// segment is swapped for the sentinel: if it does, a wildcard did the
+// matching there.
+func spells(pattern, name string, pins []int) bool {
+	if len(pins) == 0 {
+		return true
+	}
+	segs := strings.Split(name, "/")
+	for _, k := range pins {
+		orig := segs[k]
+		segs[k] = sentinel
+		hit := doublestar.MatchUnvalidated(pattern, strings.Join(segs, "/"))
+		segs[k] = orig
+		if hit {
+			return false
+		}
+	}
+	return true
+}
+
+// prunable reports whether no file under directory dir can be packed, so the
+// walk may skip it. It must never say true wrongly (that would drop files), so
+// it is conservative: a file under dir is left out when some exclude rule i
+// covers all of dir (pattern "P/**" with P matching dir or an ancestor) and no
+// include rule after i could reach below dir; with no such exclude, when no
+// include rule at all could.
+func (m *matcher) prunable(dir string) bool {
+	from := 0
+	for i := len(m.rules) - 1; i >= 0; i-- {
+		if m.rules[i].Exclude && covers(m.rules[i].Pattern, dir) {
+			from = i + 1
+			break
+		}
+	}
+	dirSegs := strings.Split(dir, "/")
+	pins := m.dirPins(dir, dirSegs)
+	for j := from; j < len(m.rules); j++ {
+		if !m.rules[j].Exclude && m.couldReach(j, dirSegs, pins) {
+			return false
+		}
+	}
+	return true
+}
+
+// dirPins lists the segments of dir for which a builtin excludes everything
+// below dir.
+func (m *matcher) dirPins(dir string, dirSegs []string) []int {
+	var pins []int
+	for _, b := range m.builtins {
+		if !covers(b.rule.Pattern, dir) {
+			continue
+		}
+		for k, s := range dirSegs {
+			if s == b.name && (k == 0 || !b.rooted) && !slices.Contains(pins, k) {
+				pins = append(pins, k)
+			}
+		}
+	}
+	return pins
+}
+
+// covers reports whether pattern matches every path below dir.
+func covers(pattern, dir string) bool {
+	if pattern == "**" {
+		return true
+	}
+	p, ok := strings.CutSuffix(pattern, "/**")
+	if !ok || !simple(p) {
+		return false
+	}
+	for a := dir; ; {
+		if doublestar.MatchUnvalidated(p, a) {
+			return true
+		}
+		i := strings.LastIndexByte(a, '/')
+		if i < 0 {
+			return false
+		}
+		a = a[:i]
+	}
+}
+
+// couldReach reports whether rule j might pack some file dir/x/...: a
+// segment-by-segment comparison that answers yes when it cannot reason
+// (braces, escapes, a "**" followed by literals). pins are dir's
+// default-excluded segments, which only a spelled segment may consume.
+func (m *matcher) couldReach(j int, dirSegs []string, pins []int) bool {
+	segs := m.segs[j]
+	if segs == nil {
+		return true
+	}
+	for k, d := range dirSegs {
+		if k >= len(segs) {
+			return false
+		}
+		s := segs[k]
+		if s == "**" {
+			// "**" may swallow the pinned names still ahead; then one of the
+			// later segments must spell each of them.
+			for _, pk := range pins {
+				if pk >= k && !anySpells(segs[k+1:], dirSegs[pk]) {
+					return false
+				}
+			}
+			return true
+		}
+		if !doublestar.MatchUnvalidated(s, d) {
+			return false
+		}
+		if slices.Contains(pins, k) && doublestar.MatchUnvalidated(s, sentinel) {
+			return false // a wildcard segment over a default-excluded name
+		}
+	}
+	return len(segs) > len(dirSegs)
+}
+
+func anySpells(segs []string, name string) bool {
+	for _, s := range segs {
+		if doublestar.MatchUnvalidated(s, name) && !doublestar.MatchUnvalidated(s, sentinel) {
+			return true
+		}
+	}
+	return false
+}

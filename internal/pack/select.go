@@ -1,0 +1,239 @@
+package pack
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// entry is one selected file, as the walk found it. Size and mode are read
+// by the compressor (fstat on the open file), so the walk costs one getdents
+// per directory and no syscall per file.
+type entry struct {
+	name string // slash path in the zip
+	path string // file to read, symlinks resolved
+}
+
+// Select returns the slash paths (sorted) that Build would pack from root with
+// the given `files` lines, default excludes included. nil lines mean "**".
+func Select(root string, lines []string) ([]string, error) {
+	if root == "" {
+		root = "."
+	}
+	rules, err := rulesFor(lines)
+	if err != nil {
+		return nil, withRoot(err, root)
+	}
+	var names []string
+	err = walk(context.Background(), root, rules, func(e entry) error {
+		names = append(names, e.name)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(names) == 0 {
+		return nil, noMatch(root, rules)
+	}
+	return names, nil
+}
+
+func withRoot(err error, root string) error {
+	var se *SelectError
+	if errors.As(err, &se) && se.Root == "" {
+		se.Root = root
+	}
+	return err
+}
+
+func noMatch(root string, rules []Rule) error {
+	return &SelectError{Root: root, Msg: fmt.Sprintf("files: no file matched %q under %q (check path and files)", userPatterns(rules), root)}
+}
+
+// walk calls emit for every selected file under root, in the zip's order:
+// byte order of the slash path. It lists each directory sorted by name, with
+// a directory's key being its name plus '/', so that a depth-first walk meets
+// paths already in that order ("a.b" before "a/x", "a/x" before "a0") and the
+// compressor can start on the first file while the walk goes on.
+func walk(ctx context.Context, root string, rules []Rule, emit func(entry) error) error {
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return fmt.Errorf("path %q: %w", root, err)
+	}
+	fi, err := os.Stat(abs)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return &SelectError{Root: root, Msg: fmt.Sprintf("path: %q does not exist (check path: it is relative to the workspace)", root)}
+	case err != nil:
+		return fmt.Errorf("path %q: %w", root, err)
+	case !fi.IsDir():
+		return &SelectError{Root: root, Msg: fmt.Sprintf("path: %q is a file, not a directory (set path to the function's folder)", root)}
+	}
+	real, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		return fmt.Errorf("path %q: %w", root, err)
+	}
+	w := &walker{ctx: ctx, root: root, realRoot: real, m: newMatcher(rules), emit: emit}
+	return w.walkDir(real, "")
+}
+
+type walker struct {
+	ctx      context.Context
+	root     string // as given, for messages
+	realRoot string
+	m        *matcher
+	emit     func(entry) error
+	stack    []string // real paths of the directories being walked: the loop guard
+}
+
+// child is one directory entry that the rules may pack.
+type child struct {
+	key  string // name, plus '/' for a directory: the sort key
+	rel  string // slash path from the root
+	path string // real path (a symlink's target)
+	dir  bool
+}
+
+func (w *walker) walkDir(realDir, rel string) error {
+	if err := w.ctx.Err(); err != nil {
+		return err
+	}
+	w.stack = append(w.stack, realDir)
+	defer func() { w.stack = w.stack[:len(w.stack)-1] }()
+	des, err := os.ReadDir(realDir)
+	if err != nil {
+		return fmt.Errorf("path %q: read directory %q: %w", w.root, rel, err)
+	}
+	kids := make([]child, 0, len(des))
+	for _, de := range des {
+		name := de.Name()
+		r := name
+		if rel != "" {
+			r = rel + "/" + name
+		}
+		full := filepath.Join(realDir, name)
+		t := de.Type()
+		switch {
+		case t.IsDir():
+			if !w.m.prunable(r) {
+				kids = append(kids, child{key: name + "/", rel: r, path: full, dir: true})
+			}
+		case t.IsRegular():
+			if w.m.included(r) {
+				kids = append(kids, child{key: name, rel: r, path: full})
+			}
+		case t&fs.ModeSymlink != 0:
+			c, ok, err := w.link(full, r)
+			if err != nil {
+				return err
+			}
+			if ok {
+				c.key = name
+				if c.dir {
+					c.key += "/"
+				}
+				kids = append(kids, c)
+			}
+		default:
+			if w.m.included(r) {
+				return w.special(r, t)
+			}
+		}
+	}
+	slices.SortFunc(kids, func(a, b child) int { return cmp.Compare(a.key, b.key) })
+	for _, c := range kids {
+		if c.dir {
+			if err := w.walkDir(c.path, c.rel); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := w.emit(entry{name: c.rel, path: c.path}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// link resolves the symlink at full (slash path r) when the rules could pack
+// it, as a file or as a directory, and refuses one that leaves the root,
+// dangles, loops or names a special file.
+func (w *walker) link(full, r string) (child, bool, error) {
+	incl := w.m.included(r)
+	if !incl && w.m.prunable(r) {
+		return child{}, false, nil
+	}
+	target, err := filepath.EvalSymlinks(full)
+	if err != nil {
+		dest, _ := os.Readlink(full)
+		return child{}, false, &SelectError{Root: w.root, Msg: fmt.Sprintf(
+			"symlink %q under %q points to %q, which does not exist (remove the link, or exclude it with files: !%s)",
+			r, w.root, dest, r)}
+	}
+	fi, err := os.Stat(target)
+	if err != nil {
+		return child{}, false, fmt.Errorf("path %q: symlink %q: %w", w.root, r, err)
+	}
+	inside := target == w.realRoot || strings.HasPrefix(target, w.realRoot+string(filepath.Separator))
+	switch {
+	case fi.IsDir():
+		if w.m.prunable(r) {
+			return child{}, false, nil
+		}
+		if !inside {
+			return child{}, false, w.escape(r, target, r+"/**")
+		}
+		if slices.Contains(w.stack, target) {
+			return child{}, false, &SelectError{Root: w.root, Msg: fmt.Sprintf(
+				"symlink %q under %q points to %q, a directory that contains it: following it would loop forever (remove the link, or exclude it with files: !%s/**)",
+				r, w.root, target, r)}
+		}
+		return child{rel: r, path: target, dir: true}, true, nil
+	case fi.Mode().IsRegular():
+		if !incl {
+			return child{}, false, nil
+		}
+		if !inside {
+			return child{}, false, w.escape(r, target, r)
+		}
+		return child{rel: r, path: target}, true, nil
+	default:
+		if !incl {
+			return child{}, false, nil
+		}
+		return child{}, false, w.special(r, fi.Mode().Type())
+	}
+}
+
+func (w *walker) escape(r, target, exclude string) error {
+	return &SelectError{Root: w.root, Msg: fmt.Sprintf(
+		"symlink %q under %q points to %q, outside path: the cloud would not get those files "+
+			"(copy them into %q, or exclude the link with files: !%s)",
+		r, w.root, target, w.root, exclude)}
+}
+
+func (w *walker) special(r string, t fs.FileMode) error {
+	return &SelectError{Root: w.root, Msg: fmt.Sprintf(
+		"%q under %q is a %s, not a regular file, and cannot be zipped (exclude it with files: !%s)",
+		r, w.root, kindOf(t), r)}
+}
+
+func kindOf(t fs.FileMode) string {
+	switch {
+	case t&fs.ModeNamedPipe != 0:
+		return "named pipe (fifo)"
+	case t&fs.ModeSocket != 0:
+		return "socket"
+	case t&fs.ModeDevice != 0:
+		return "device"
+	case t.IsDir():
+		return "directory"
+	}
+	return "special file"
+}
