@@ -190,7 +190,6 @@ func TestBadInputs(t *testing.T) {
 		{name: "timeout seconds too long", set: map[string]string{"timeout": "1801"}, input: "timeout", frag: "at most 30m"},
 		{name: "timeout overflow", set: map[string]string{"timeout": "99999999999999999999"}, input: "timeout", frag: "at most 30m"},
 		{name: "timeout garbage", set: map[string]string{"timeout": "soon"}, input: "timeout", frag: "is not a duration"},
-		{name: "api-base-url plain http", set: map[string]string{"api-base-url": "http://example.com"}, input: "api-base-url", frag: "allowed only for loopback (tokens travel in the URL"},
 		{name: "api-base-url no scheme", set: map[string]string{"api-base-url": "api.weixin.qq.com"}, input: "api-base-url", frag: "is not an absolute URL"},
 		{name: "api-base-url ftp", set: map[string]string{"api-base-url": "ftp://example.com"}, input: "api-base-url", frag: "must use https"},
 		{name: "api-base-url query", set: map[string]string{"api-base-url": "https://example.com/?a=1"}, input: "api-base-url", frag: "must not have a query"},
@@ -565,6 +564,13 @@ func TestGoodInputs(t *testing.T) {
 			check: func(t *testing.T, c *Config) { wantEq(t, "expect", c.InvokeExpect, "-1") }},
 		{name: "loopback http and trailing slash", inputs: map[string]string{"api-base-url": "http://127.0.0.1:8080/"},
 			check: func(t *testing.T, c *Config) { wantEq(t, "url", c.APIBaseURL, "http://127.0.0.1:8080") }},
+		{name: "plain http to another host is a warning", inputs: map[string]string{"api-base-url": "http://wechat-mock:8080"},
+			check: func(t *testing.T, c *Config) {
+				wantEq(t, "url", c.APIBaseURL, "http://wechat-mock:8080")
+				if len(c.Warnings) != 1 || !strings.Contains(c.Warnings[0], "unencrypted") {
+					t.Errorf("warnings = %q, want one about plain http", c.Warnings)
+				}
+			}},
 		{name: "localhost and ipv6 loopback", inputs: map[string]string{"api-base-url": "http://[::1]:9/prefix"},
 			check: func(t *testing.T, c *Config) { wantEq(t, "url", c.APIBaseURL, "http://[::1]:9/prefix") }},
 		{name: "functions globs", inputs: map[string]string{"function-name": "", "functions": "cloudfunctions/*\n\n  !cloudfunctions/old  \n"},

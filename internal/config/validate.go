@@ -564,9 +564,13 @@ func (b *builder) checkAPIBaseURL() {
 		b.fail("api-base-url", v, "must not have a query (the access_token is added as one)")
 	case u.Fragment != "" || strings.Contains(v, "#"):
 		b.fail("api-base-url", v, "must not have a fragment (remove the # part)")
-	case u.Scheme == "http" && !isLoopback(u.Hostname()):
-		b.fail("api-base-url", v, "uses plain http, which is allowed only for loopback (tokens travel in the URL; use https)")
 	default:
+		// Plain http to another host is allowed (a mock on a CI service
+		// network, a TLS-terminating sidecar) but said loudly: the token
+		// travels in the URL.
+		if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+			c.Warnings = append(c.Warnings, fmt.Sprintf("api-base-url %q uses plain http to a host that is not loopback: the access token travels unencrypted in the URL; use https", v))
+		}
 		c.APIBaseURL = strings.TrimRight(v, "/")
 	}
 }

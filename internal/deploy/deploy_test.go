@@ -312,3 +312,38 @@ func TestDeployWithOnlyComponentToken(t *testing.T) {
 		t.Errorf("%d downloadfunction calls without an access token", n)
 	}
 }
+
+func TestDeployUnknownServerWording(t *testing.T) {
+	t.Parallel()
+	// A server whose probe fails with a code we do not know and whose update
+	// fail list words "missing" its own way: the update is retried as a
+	// create once, and a failure of both keeps both messages.
+	tests := []struct {
+		name      string
+		createErr string // fail the create too, with this message
+		want      result.Action
+	}{
+		{name: "create succeeds", want: result.Created},
+		{name: "create fails too", createErr: "quota", want: result.Failed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t, emulator.Options{})
+			w.srv.Inject(emulator.Fault{Path: pathDownload, Body: `{"errcode":-99999,"errmsg":"something odd"}`})
+			w.srv.Inject(emulator.Fault{Path: pathUpdate, FailEnv: "dev-a", FailMsg: "E_NOFUNC"})
+			if tt.createErr != "" {
+				w.srv.Inject(emulator.Fault{Path: pathCreate, FailEnv: "dev-a", FailMsg: tt.createErr})
+			}
+			cfg := baseConfig("dev-a")
+			run := Deploy(context.Background(), cfg, w.deps(), []Built{build(t, cfg, "login", "v1")})
+			r := resultFor(t, run, "login", "dev-a")
+			if r.Action != tt.want {
+				t.Fatalf("result = %+v, want %s", r, tt.want)
+			}
+			if tt.createErr != "" && (!strings.Contains(r.Error, "E_NOFUNC") || !strings.Contains(r.Error, tt.createErr)) {
+				t.Errorf("error %q should carry both the update's and the create's message", r.Error)
+			}
+		})
+	}
+}

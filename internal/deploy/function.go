@@ -39,9 +39,13 @@ type envState struct {
 	url      string
 	probeErr error
 
-	op     string // opCreate, opUpdate, or "" once the pair has its final result
-	backup []byte // the code that was there before, checksum-verified
+	op       string // opCreate, opUpdate, or "" once the pair has its final result
+	backup   []byte // the code that was there before, checksum-verified
 	noBackup string
+	// perEnvFailure is set when the upload failed in the vendor's fail list
+	// (this env only), not as a whole call.
+	perEnvFailure bool
+	firstErr      string // the first upload's error, kept when retried the other way
 
 	res result.Result
 }
@@ -241,9 +245,16 @@ func (f *fnDeploy) upload(ctx context.Context, states []*envState, fallback bool
 			case st.op == opUpdate && wxcloud.MsgIsNotFound(st.res.Error):
 				st.op = opCreate
 				st.res.Detail = "function was missing: retried as create"
+			case st.op == opUpdate && st.exists == existsUnknown && st.perEnvFailure:
+				// Servers word "not found" in their own way; when the probe
+				// could not tell whether the function exists, a per-env
+				// update failure earns one create.
+				st.op = opCreate
+				st.res.Detail = "update failed and existence was unknown: retried as create"
 			default:
 				continue
 			}
+			st.firstErr = st.res.Error
 			if st.exists != existsYes && st.backup == nil && st.noBackup == "" {
 				st.noBackup = "no backup: the function's current code was not known before the update"
 			}
@@ -304,9 +315,11 @@ func (f *fnDeploy) batch(ctx context.Context, op string, group []*envState) {
 	}
 	for _, st := range group {
 		if fl, bad := failed[st.env]; bad {
+			st.perEnvFailure = true
 			f.fail(st, fl.Errcode, fmt.Sprintf("%s: env %q failed: %s", endpoint(op), st.env, fl.Msg))
 			continue
 		}
+		st.firstErr = ""
 		action := result.Updated
 		if op == opCreate {
 			action = result.Created
@@ -335,6 +348,9 @@ func (f *fnDeploy) finish(st *envState, action result.Action, detail string) {
 }
 
 func (f *fnDeploy) fail(st *envState, code int, msg string) {
+	if st.firstErr != "" && !strings.Contains(msg, st.firstErr) {
+		msg = st.firstErr + "; then " + msg
+	}
 	st.res.Action = result.Failed
 	st.res.Errcode = code
 	st.res.Error = msg

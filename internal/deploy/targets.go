@@ -47,10 +47,11 @@ func Targets(cfg *config.Config) ([]Target, error) {
 		input = "functions (from project.config.json cloudfunctionRoot)"
 	}
 	fsys := os.DirFS(root)
-	seen := map[string]string{}
-	var targets []Target
+	var includes, excludes []string
 	for _, g := range globs {
-		g = strings.TrimPrefix(filepath.ToSlash(strings.TrimSpace(g)), "./")
+		g = strings.TrimSpace(g)
+		exclude := strings.HasPrefix(g, "!")
+		g = strings.TrimPrefix(filepath.ToSlash(strings.TrimPrefix(g, "!")), "./")
 		g = strings.TrimSuffix(g, "/")
 		if g == "" {
 			continue
@@ -58,6 +59,23 @@ func Targets(cfg *config.Config) ([]Target, error) {
 		if !doublestar.ValidatePattern(g) {
 			return nil, &config.InputError{Input: input, Value: g, Msg: "is not a valid glob (doublestar syntax: *, **, ?, [abc], {a,b})"}
 		}
+		if exclude {
+			excludes = append(excludes, g)
+		} else {
+			includes = append(includes, g)
+		}
+	}
+	excluded := func(dir string) bool {
+		for _, x := range excludes {
+			if ok, _ := doublestar.Match(x, dir); ok {
+				return true
+			}
+		}
+		return false
+	}
+	seen := map[string]string{}
+	var targets []Target
+	for _, g := range includes {
 		matches, err := doublestar.Glob(fsys, g, doublestar.WithFailOnIOErrors())
 		if err != nil {
 			return nil, &config.InputError{Input: input, Value: g, Msg: fmt.Sprintf("cannot be expanded: %v", err)}
@@ -74,8 +92,11 @@ func Targets(cfg *config.Config) ([]Target, error) {
 				continue // .git, .cache and friends are never functions
 			}
 			n++
+			if excluded(m) {
+				continue
+			}
 			if !functionNameRule.MatchString(name) {
-				return nil, &config.InputError{Input: input, Value: m, Msg: fmt.Sprintf("directory name %q is not a valid function name (2-60 letters, digits, '-' or '_', starting with a letter and ending with a letter or digit): rename it or exclude it from the glob", name)}
+				return nil, &config.InputError{Input: input, Value: m, Msg: fmt.Sprintf("directory name %q is not a valid function name (2-60 letters, digits, '-' or '_', starting with a letter and ending with a letter or digit): rename it or exclude it with a !%s line", name, m)}
 			}
 			if prev, dup := seen[name]; dup {
 				if prev == m {
