@@ -56,7 +56,7 @@ type program struct {
 }
 
 func (p *program) main(ctx context.Context, args []string) int {
-	p.actionMode = len(args) == 0 && p.getenv("GITHUB_ACTIONS") == "true"
+	p.actionMode = len(args) == 0 && actionEnv(p.getenv)
 	p.redactor = wxcloud.NewRedactor()
 	var err error
 	switch {
@@ -96,6 +96,18 @@ func (p *program) main(ctx context.Context, args []string) int {
 		return p.pack(ctx)
 	}
 	return p.api(ctx)
+}
+
+// actionEnv reports whether the process runs as a GitHub Action: inside
+// Actions, or under a runner that only sets inputs and the output file (other
+// Actions-compatible runners, tests of the contract).
+func actionEnv(getenv func(string) string) bool {
+	for _, k := range []string{"GITHUB_OUTPUT", "INPUT_COMMAND", "INPUT_FUNCTION-NAME", "INPUT_FUNCTIONS", "INPUT_ENVS"} {
+		if getenv(k) != "" {
+			return true
+		}
+	}
+	return getenv("GITHUB_ACTIONS") == "true"
 }
 
 // Version is the release version, or the module version when built with go install.
