@@ -66,7 +66,7 @@ func Invoke(ctx context.Context, cfg *config.Config, deps Deps) *result.Run {
 	return perEnv(ctx, cfg, deps, "invoke", func(env string, r *result.Result) {
 		inv := invokeUntilReady(ctx, &deps, wxcloud.InvokeRequest{
 			Env: env, Name: cfg.FunctionName, Data: cfg.InvokeData,
-			Batch: cfg.ComponentAccessToken != "" || cfg.ComponentAppID != "",
+			Batch: batchMode(cfg),
 		}, cfg.InvokeExpect)
 		r.Invoke = inv
 		if inv.OK {

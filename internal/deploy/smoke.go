@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wxcloud-deploy/wxcloud-deploy/internal/config"
 	"github.com/wxcloud-deploy/wxcloud-deploy/internal/result"
 	"github.com/wxcloud-deploy/wxcloud-deploy/internal/wxcloud"
 )
@@ -17,7 +18,7 @@ import (
 // smoke invokes a just-deployed function and, when it fails, rolls the env back.
 func (f *fnDeploy) smoke(ctx context.Context, st *envState) {
 	inv := invokeUntilReady(ctx, f.deps, wxcloud.InvokeRequest{
-		Env: st.env, Name: f.b.Name, Data: f.cfg.InvokeData, Batch: f.batchMode(),
+		Env: st.env, Name: f.b.Name, Data: f.cfg.InvokeData, Batch: batchMode(f.cfg),
 	}, f.cfg.InvokeExpect)
 	st.res.Invoke = inv
 	if inv.OK {
@@ -33,8 +34,10 @@ func (f *fnDeploy) smoke(ctx context.Context, st *envState) {
 	f.rollback(ctx, st, smokeErr)
 }
 
-func (f *fnDeploy) batchMode() bool {
-	return f.cfg.ComponentAccessToken != "" || f.cfg.ComponentAppID != ""
+// batchMode: a third-party platform deploying "on behalf, in batch" invokes
+// with the component token (invokecloudfunction seed page).
+func batchMode(cfg *config.Config) bool {
+	return cfg.ComponentAccessToken != "" || cfg.ComponentAppID != ""
 }
 
 // rollback re-uploads the code that was there before the update.
