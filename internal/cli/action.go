@@ -27,20 +27,23 @@ func (p *program) reportAction(run *result.Run) {
 	for _, w := range run.Warnings {
 		p.warn(w)
 	}
-	meta := p.meta()
+	ev, evErr := ghcomment.LoadEvent(p.getenv)
+	meta := p.meta(ev)
 	if p.cfg.Summary {
 		if err := p.gh.AddSummary(p.redactor.String(report.Summary(run, meta))); err != nil {
 			p.warn("summary: " + err.Error())
 		}
 	}
-	p.comment(run, meta)
+	p.comment(run, meta, ev, evErr)
 }
 
 func (p *program) warn(msg string) {
 	p.gh.Annotate(report.Annotation{Level: "warning", Title: "wxcloud-deploy", Message: p.redactor.String(msg)})
 }
 
-func (p *program) meta() report.Meta {
+// meta describes the run; on pull_request events the commit is the PR head,
+// not the merge commit GITHUB_SHA names, so summary and comment agree.
+func (p *program) meta(ev *ghcomment.Event) report.Meta {
 	g := p.getenv
 	m := report.Meta{
 		Title:    "wxcloud-deploy",
@@ -55,18 +58,20 @@ func (p *program) meta() report.Meta {
 	if server, repo, id := g("GITHUB_SERVER_URL"), g("GITHUB_REPOSITORY"), g("GITHUB_RUN_ID"); server != "" && repo != "" && id != "" {
 		m.RunURL = fmt.Sprintf("%s/%s/actions/runs/%s", server, repo, id)
 	}
+	if ev != nil && ev.HeadSHA != "" {
+		m.Commit = ev.HeadSHA
+	}
 	return m
 }
 
 // comment creates or edits the one sticky comment of this workflow job on the PR.
-func (p *program) comment(run *result.Run, meta report.Meta) {
+func (p *program) comment(run *result.Run, meta report.Meta, ev *ghcomment.Event, evErr error) {
 	if p.cfg.Comment == "never" {
 		return
 	}
-	ev, err := ghcomment.LoadEvent(p.getenv)
-	if err != nil {
+	if evErr != nil {
 		if p.cfg.Comment == "always" {
-			p.warn("comment: " + err.Error())
+			p.warn("comment: " + evErr.Error())
 		}
 		return
 	}
@@ -76,9 +81,6 @@ func (p *program) comment(run *result.Run, meta report.Meta) {
 	if p.cfg.GitHubToken == "" {
 		p.warn("comment: no github-token: pass github-token: ${{ github.token }} (the default) to get a PR comment")
 		return
-	}
-	if ev.HeadSHA != "" {
-		meta.Commit = ev.HeadSHA
 	}
 	gh, err := ghcomment.NewClient(p.cfg.GitHubToken, p.getenv("GITHUB_API_URL"), &http.Client{Timeout: 30 * time.Second})
 	if err != nil {

@@ -52,16 +52,22 @@ type program struct {
 	actionMode bool
 	gh         *report.GitHub
 	redactor   *wxcloud.Redactor
+	masked     map[string]bool // secrets already protected
 	logMu      sync.Mutex
 }
 
 func (p *program) main(ctx context.Context, args []string) int {
 	p.actionMode = len(args) == 0 && actionEnv(p.getenv)
 	p.redactor = wxcloud.NewRedactor()
+	if p.actionMode {
+		p.gh = report.NewGitHub(p.getenv, p.stdout)
+	}
+	// Secrets are masked before the inputs are even validated: a run that
+	// stops at bad input must not leave them unmasked for later steps.
+	p.protect(config.RawSecrets(args, p.getenv))
 	var err error
 	switch {
 	case p.actionMode:
-		p.gh = report.NewGitHub(p.getenv, p.stdout)
 		p.cfg, err = config.FromAction(p.getenv)
 	case len(args) == 0:
 		fmt.Fprint(p.stderr, config.Usage())
@@ -78,12 +84,7 @@ func (p *program) main(ctx context.Context, args []string) int {
 		return ExitOK
 	}
 	if p.cfg != nil {
-		p.redactor.Add(p.cfg.Secrets()...)
-		if p.gh != nil {
-			for _, s := range p.cfg.Secrets() {
-				p.gh.Mask(s)
-			}
-		}
+		p.protect(p.cfg.Secrets())
 	}
 	if err != nil {
 		return p.invalid(err)
@@ -96,6 +97,24 @@ func (p *program) main(ctx context.Context, args []string) int {
 		return p.pack(ctx)
 	}
 	return p.api(ctx)
+}
+
+// protect redacts secrets from everything printed and, in Actions, masks each
+// one once.
+func (p *program) protect(secrets []string) {
+	for _, sec := range secrets {
+		if sec == "" || p.masked[sec] {
+			continue
+		}
+		if p.masked == nil {
+			p.masked = map[string]bool{}
+		}
+		p.masked[sec] = true
+		p.redactor.Add(sec)
+		if p.gh != nil {
+			p.gh.Mask(sec)
+		}
+	}
 }
 
 // actionEnv reports whether the process runs as a GitHub Action: inside
@@ -312,21 +331,21 @@ func (p *program) client(ctx context.Context) (*wxcloud.Client, func(), error) {
 	case cfg.AccessToken != "":
 		access = wxcloud.StaticToken(cfg.AccessToken)
 	case cfg.AppID != "":
-		access = p.masked(wxcloud.StableToken(client, cfg.AppID, cfg.AppSecret))
+		access = p.maskFetched(wxcloud.StableToken(client, cfg.AppID, cfg.AppSecret))
 	}
 	switch {
 	case cfg.ComponentAccessToken != "":
 		component = wxcloud.StaticToken(cfg.ComponentAccessToken)
 	case cfg.ComponentAppID != "":
-		component = p.masked(wxcloud.ComponentToken(client, cfg.ComponentAppID, cfg.ComponentAppSecret, cfg.ComponentVerifyTicket))
+		component = p.maskFetched(wxcloud.ComponentToken(client, cfg.ComponentAppID, cfg.ComponentAppSecret, cfg.ComponentVerifyTicket))
 	}
 	wxcloud.WithTokens(access, component)(client)
 	return client, stop, nil
 }
 
-// masked masks every token a source fetches in the Actions log, before anything
-// could print it.
-func (p *program) masked(src wxcloud.TokenSource) wxcloud.TokenSource {
+// maskFetched masks every token a source fetches in the Actions log, before
+// anything could print it.
+func (p *program) maskFetched(src wxcloud.TokenSource) wxcloud.TokenSource {
 	if p.gh == nil {
 		return src
 	}
