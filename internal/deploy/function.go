@@ -293,7 +293,9 @@ func (f *fnDeploy) batch(ctx context.Context, op string, group []*envState) {
 	}
 	if err != nil {
 		code, msg := errText(err)
-		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		var transport *wxcloud.TransportError
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.As(err, &transport) {
+			// The request may have reached WeChat before the answer was lost.
 			msg += " (the upload may or may not have been applied: check the env before redeploying)"
 		}
 		for _, st := range group {

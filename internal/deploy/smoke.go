@@ -104,12 +104,11 @@ func invokeUntilReady(ctx context.Context, deps *Deps, req wxcloud.InvokeRequest
 var notReadyMsg = regexp.MustCompile(`(?i)FunctionStatusError|not ready|updating|creating|pending|ResourceNotFound|not found`)
 
 func notReady(err error) bool {
+	// Network failures are not waited out: the client has already retried
+	// them, and an invoke endpoint that stays unreachable would otherwise hold
+	// the deploy for the whole readiness window.
 	var apiErr *wxcloud.APIError
-	if errors.As(err, &apiErr) {
-		return apiErr.Transient() || notReadyMsg.MatchString(apiErr.Msg)
-	}
-	var tErr *wxcloud.TransportError
-	return errors.As(err, &tErr) && !errors.Is(err, context.Canceled)
+	return errors.As(err, &apiErr) && (apiErr.Transient() || notReadyMsg.MatchString(apiErr.Msg))
 }
 
 // checkResponse fails a smoke test whose function threw (the API can answer

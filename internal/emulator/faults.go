@@ -47,7 +47,8 @@ type Fault struct {
 	// requested.
 	FailEnv string
 	FailMsg string
-	// ThrowAsRespData (invoke) answers a function failure the other way WeChat
+	// ThrowAsRespData (invoke, node mode only: in echo mode nothing throws)
+	// answers a function failure the other way WeChat
 	// does: errcode 0 with resp_data {"errorCode":-1,"errorMessage":…}
 	// instead of errcode -504002.
 	ThrowAsRespData bool
