@@ -35,7 +35,7 @@ func (d *Deps) fill() {
 		d.Now = time.Now
 	}
 	if d.Sleep == nil {
-		d.Sleep = sleepCtx
+		d.Sleep = wxcloud.SleepContext
 	}
 	if d.Logf == nil {
 		d.Logf = func(string, ...any) {}
@@ -45,17 +45,6 @@ func (d *Deps) fill() {
 	}
 	if d.MaxBackup == 0 {
 		d.MaxBackup = 64 << 20
-	}
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
 	}
 }
 

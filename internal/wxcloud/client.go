@@ -54,7 +54,7 @@ func NewClient(hc *http.Client, opts ...Option) *Client {
 		retries:  3,
 		initial:  500 * time.Millisecond,
 		max:      8 * time.Second,
-		sleep:    sleepCtx,
+		sleep:    SleepContext,
 		rand:     rand.Float64,
 		timeout:  60 * time.Second,
 		now:      time.Now,
@@ -157,7 +157,9 @@ func WithLogf(f func(format string, args ...any)) Option {
 	}
 }
 
-func sleepCtx(ctx context.Context, d time.Duration) error {
+// SleepContext waits d or until ctx ends; the default sleep of retries, and
+// of anything else that backs off.
+func SleepContext(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
 	}
