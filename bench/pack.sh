@@ -35,19 +35,19 @@ echo "building the bench programs ..." >&2
 (cd "$repo" && go build -o "$work/packbench" ./bench/packbench && go build -o "$work/stdzip" ./bench/stdzip)
 
 pin=()
-if command -v taskset >/dev/null; then pin=(taskset -c 0,1); fi
+if command -v taskset >/dev/null; then pin=(taskset -c "0,1"); fi
 export GOMAXPROCS=2
-files=$'**\nnode_modules/**' # everything, node_modules re-included past the default exclude
 
-# name|command (run with bash -c in $tree); each writes $work/<name>.zip
+# name|command (run by a shell in $tree); each writes $work/<name>.zip. Both Go
+# programs pack everything, node_modules re-included past the default exclude
+# (files: "**" and "node_modules/**"), with no entry-file check.
 tools=(
 	"wxcloud-deploy pack|${pin[*]} $work/packbench -root . -entry - -out $work/ours.zip"
 	"zip -r -X -q|rm -f $work/infozip.zip && ${pin[*]} zip -r -X -q $work/infozip.zip ."
-	"Go archive/zip|${pin[*]} $work/stdzip . '$files' $work/std.zip"
+	"Go archive/zip|${pin[*]} $work/stdzip . $work/std.zip"
 	"zip -r -X -q -D (no dir entries)|rm -f $work/infozipD.zip && ${pin[*]} zip -r -X -q -D $work/infozipD.zip ."
 )
 outs=(ours infozip std infozipD)
-export FILES_INPUT=$files
 
 cd "$tree"
 # The packer reads files: a cold page cache would time the disk, not the tools.
@@ -57,8 +57,7 @@ declare -A median
 if command -v hyperfine >/dev/null; then
 	args=()
 	for t in "${tools[@]}"; do args+=(-n "${t%%|*}" "${t#*|}"); done
-	hyperfine -N --style basic -w 2 -r "$RUNS" --export-csv "$work/h.csv" "${args[@]}" \
-		-N 2>/dev/null >&2 || hyperfine --style basic -w 2 -r "$RUNS" --export-csv "$work/h.csv" "${args[@]}" >&2
+	hyperfine --style basic -w 2 -r "$RUNS" --export-csv "$work/h.csv" "${args[@]}" >&2
 	# CSV columns: command,mean,stddev,median,user,system,min,max (seconds)
 	while IFS=, read -r name _ _ med _; do
 		[ "$name" = command ] && continue

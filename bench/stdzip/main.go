@@ -16,11 +16,15 @@ import (
 )
 
 func main() {
-	if len(os.Args) != 4 {
-		fmt.Fprintln(os.Stderr, "usage: stdzip ROOT FILES OUT.zip  (FILES: newline-separated globs)")
+	if len(os.Args) != 3 && len(os.Args) != 4 {
+		fmt.Fprintln(os.Stderr, "usage: stdzip ROOT OUT.zip [FILES]  (FILES: newline-separated globs; default everything, node_modules included)")
 		os.Exit(2)
 	}
-	if err := run(os.Args[1], strings.Split(os.Args[2], "\n"), os.Args[3]); err != nil {
+	files := "**\nnode_modules/**"
+	if len(os.Args) == 4 {
+		files = os.Args[3]
+	}
+	if err := run(os.Args[1], strings.Split(files, "\n"), os.Args[2]); err != nil {
 		fmt.Fprintln(os.Stderr, "stdzip:", err)
 		os.Exit(1)
 	}

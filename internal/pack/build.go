@@ -21,9 +21,13 @@ import (
 // DefaultSizeLimit is size-limit's default: 20 MiB of zip.
 const DefaultSizeLimit = 20 * 1024 * 1024
 
-// DefaultLevel is the deflate level used when Options.Level is 0. Measured on
-// an npm tree (lodash, dayjs, axios, moment, rxjs: 4,800 files, 14 MB; see
-// bench/pack.sh), klauspost level 5 ... (see LevelNote).
+// DefaultLevel is the deflate level used when Options.Level is 0: the
+// fastest klauspost level whose zip stays within 5% of Info-ZIP's default
+// (zip -6). Measured on the bench tree (npm lodash, dayjs, axios, moment,
+// rxjs: 4,795 files, 14.2 MB; bench/packbench -sweep, 2 workers, CPU per
+// build): level 4 is 215 ms but +5.2%; 5 is 239 ms, +2.5%; 6 is 252 ms,
+// +1.6%; 7 and up use the slow lazy matcher (387 ms, +0.4%). Most files are a
+// few kilobytes, where per-file Huffman set-up, not matching, is the cost.
 const DefaultLevel = 5
 
 // Options says what to pack and how.
@@ -106,8 +110,10 @@ func Build(ctx context.Context, opts Options) (*Package, error) {
 // video or dataset is not read in full. Offsets are 32-bit (no zip64 offsets),
 // hence the hard cap.
 func ceiling(limit int64) int64 {
-	c := max(2*limit, limit+16<<20)
-	return min(c, maxUint32-1)
+	if limit >= maxUint32/2 {
+		return maxUint32 - 1
+	}
+	return min(max(2*limit, limit+16<<20), maxUint32-1)
 }
 
 func sizeError(root string, limit, size int64, atLeast bool, files []File) *SizeError {
@@ -182,10 +188,14 @@ func joinSlash(root, name string) string {
 	return root + "/" + name
 }
 
-// The pipeline: one goroutine walks (in zip order), one dispatches, workers
-// compress, and the caller writes entries in order into the one output slice.
-// The walk overlaps the compression: on the bench tree it would otherwise be
-// a serial tenth of the run.
+// The pipeline: one goroutine walks (in zip order) and queues batches of
+// files twice, for the workers and, in order, for the writer; workers
+// compress a batch and mark it done; the caller writes batches in order into
+// the one output slice. The walk overlaps the compression (it would
+// otherwise be a serial tenth of the run), workers take batches straight
+// from the walk's queue (a middleman goroutine would make them wait for it
+// to be scheduled), and batches keep goroutine hand-offs off the per-file
+// path: most files are a few kilobytes.
 
 // zipper is one Build's pipeline.
 type zipper struct {
@@ -194,25 +204,49 @@ type zipper struct {
 	level   int
 	workers int
 	ceiling int64
-	bufs    sync.Pool // *bytes.Buffer for compressed data waiting to be written
 }
 
-// job is one file for a worker: its position in the zip and where it is.
-type job struct {
-	i int
-	e entry
+const (
+	// batchFiles is how many files one hand-off carries: enough small files
+	// to make the hand-off cheap.
+	batchFiles = 32
+	// batchCap is a batch buffer's first capacity: 32 files rarely deflate to
+	// more.
+	batchCap = 2 << 20
+	// queued bounds how many batches the walk may run ahead of the writer.
+	queued = 4096
+	// initialCap is the output's first capacity. A fresh allocation's pages
+	// cost nothing until written, so starting large spares the copies and
+	// page faults of doubling up to a typical node_modules-sized zip, and the
+	// GC cycles a growing heap would trigger; run trims the slack of small
+	// zips.
+	initialCap = 8 << 20
+	// wholeFile is the size up to which a file is read in one piece; larger
+	// ones are compressed as they are read, so memory follows the
+	// compressed size.
+	wholeFile = 1 << 20
+	// chunk is the read size for larger files.
+	chunk = 256 << 10
+	// inFlightBytes bounds the compressed bytes waiting for the writer.
+	inFlightBytes = 16 << 20
+)
+
+// batch is consecutive entries of the zip: a job, then its result.
+type batch struct {
+	seq     int
+	entries []entry
+	done    chan struct{} // closed by the worker when packed and data are set
+	packed  []packed
+	data    *bytes.Buffer // every entry's compressed (or stored) bytes, back to back
 }
 
-// packed is one compressed (or stored) entry waiting for its turn. end marks
-// the slot after the last entry.
+// packed is one compressed (or stored) entry.
 type packed struct {
-	e      entry
-	method uint16
-	crc    uint32
-	usize  int64
-	exec   bool
-	data   *bytes.Buffer
-	end    bool
+	method     uint16
+	crc        uint32
+	usize      int64
+	exec       bool
+	start, end int // its bytes in batch.data
 }
 
 // ceilingError stops a build whose zip passed the ceiling.
@@ -223,164 +257,166 @@ type ceilingError struct {
 
 func (e *ceilingError) Error() string { return fmt.Sprintf("pack: zip passed %d bytes", e.size) }
 
-// wholeFile is the size up to which a file is read in one piece; larger ones
-// are compressed as they are read so memory follows the compressed size.
-const wholeFile = 1 << 20
-
-// chunk is the read size for larger files.
-const chunk = 256 << 10
-
-// inFlightBytes bounds the compressed bytes waiting for the writer.
-const inFlightBytes = 16 << 20
-
 var errNotRegular = errors.New("not a regular file any more (it changed while packing)")
 
 func (z *zipper) run(parent context.Context) (out []byte, sum string, files []File, err error) {
 	ctx, cancel := context.WithCancelCause(parent)
-	defer cancel(nil)
-
-	window := 4 * z.workers
-	slots := make([]chan packed, window)
-	for i := range slots {
-		slots[i] = make(chan packed, 1)
-	}
-	tokens := make(chan struct{}, window) // entries dispatched but not yet written
-	budget := newBudget(inFlightBytes)
-	found := make(chan entry, 256)
-	jobs := make(chan job)
+	jobs := make(chan *batch, queued)  // for the workers
+	order := make(chan *batch, queued) // for the writer, in zip order
+	// A generous window, so that a slow batch (large files) does not leave
+	// the other workers idle; each batch in it may hold a buffer, and the
+	// byte budget bounds them when batches are large.
+	window := 8 * z.workers
+	gate := newGate(window, inFlightBytes)
+	// Data buffers, reused: room for every one that can exist, since a
+	// dropped one would be replaced by a fresh allocation that the runtime
+	// may have to clear in full (2 MB of page faults).
+	free := make(chan *bytes.Buffer, window+z.workers)
 
 	var wg sync.WaitGroup
 	// On every return: stop the others, then wait for workers to finish their
-	// current file (deferred calls run last-in first-out).
+	// current batch (deferred calls run last-in first-out).
 	defer wg.Wait()
 	defer cancel(nil)
 
-	wg.Add(2 + z.workers)
+	wg.Add(1 + z.workers)
 	go func() { // walker
 		defer wg.Done()
-		defer close(found)
-		err := walk(ctx, z.root, z.rules, func(e entry) error {
-			select {
-			case found <- e:
-				return nil
-			case <-ctx.Done():
-				return context.Cause(ctx)
+		defer close(order)
+		defer close(jobs)
+		seq := 0
+		cur := &batch{entries: make([]entry, 0, batchFiles)}
+		send := func() error {
+			cur.seq, cur.done = seq, make(chan struct{})
+			for _, ch := range []chan *batch{order, jobs} {
+				select {
+				case ch <- cur:
+				case <-ctx.Done():
+					return context.Cause(ctx)
+				}
 			}
+			seq++
+			cur = &batch{entries: make([]entry, 0, batchFiles)}
+			return nil
+		}
+		err := walk(ctx, z.root, z.rules, func(e entry) error {
+			cur.entries = append(cur.entries, e)
+			if len(cur.entries) < batchFiles {
+				return nil
+			}
+			return send()
 		})
+		if err == nil && len(cur.entries) > 0 {
+			err = send()
+		}
 		if err != nil {
 			cancel(err)
-		}
-	}()
-	go func() { // dispatcher: at most window entries ahead of the writer
-		defer wg.Done()
-		defer close(jobs)
-		acquire := func() bool {
-			select {
-			case tokens <- struct{}{}:
-				return true
-			case <-ctx.Done():
-				return false
-			}
-		}
-		i := 0
-		for e := range found {
-			if !acquire() {
-				return
-			}
-			select {
-			case jobs <- job{i, e}:
-			case <-ctx.Done():
-				return
-			}
-			i++
-		}
-		if ctx.Err() == nil && acquire() {
-			slots[i%window] <- packed{end: true}
 		}
 	}()
 	for range z.workers {
 		go func() {
 			defer wg.Done()
 			fw, _ := flate.NewWriter(io.Discard, z.level) // level checked by Build
-			var raw []byte
-			for j := range jobs {
-				p, err := z.compress(fw, &raw, j.e)
-				if err != nil {
-					cancel(err)
+			// Buffers are made at full size up front and reused: a fresh
+			// allocation's pages are only touched when written, whereas
+			// growing one (bytes.Buffer, append) clears every new byte of
+			// capacity. Page faults are a large share of a small VM's time.
+			buf := make([]byte, 0, wholeFile) // read buffer
+			for b := range jobs {
+				if !gate.start(ctx, b.seq) {
 					return
 				}
-				if !budget.acquire(ctx, j.i, int64(p.data.Len())) {
+				select {
+				case b.data = <-free:
+					b.data.Reset()
+				default:
+					b.data = bytes.NewBuffer(make([]byte, 0, batchCap))
+				}
+				b.packed = make([]packed, len(b.entries))
+				for i, e := range b.entries {
+					if err := z.compress(fw, &buf, e, b.data, &b.packed[i]); err != nil {
+						cancel(err)
+						return
+					}
+				}
+				if !gate.hold(ctx, b.seq, int64(b.data.Len())) {
 					return
 				}
-				// Never blocks: slot i%window was drained before job i was dispatched.
-				slots[j.i%window] <- p
+				close(b.done)
 			}
 		}()
 	}
 
 	h := sha256.New()
 	var dir []central
-	out = make([]byte, 0, 1<<20)
-	for i := 0; ; i++ {
-		var p packed
+	out = make([]byte, 0, min(initialCap, z.ceiling+1))
+	for b := range order {
 		select {
-		case p = <-slots[i%window]:
+		case <-b.done:
 		case <-ctx.Done():
 			return nil, "", nil, context.Cause(ctx)
 		}
-		if p.end {
-			break
+		data := b.data.Bytes()
+		for i, e := range b.entries {
+			p := &b.packed[i]
+			if len(files) > 0 && e.name <= files[len(files)-1].Name {
+				// The walk's order is the zip's; a broken order would make the
+				// SHA-256 depend on the file system.
+				return nil, "", nil, fmt.Errorf("pack: internal error: %q after %q", e.name, files[len(files)-1].Name)
+			}
+			if p.usize > maxUint32-1 {
+				return nil, "", nil, &SelectError{Root: z.root, Msg: fmt.Sprintf(
+					"%q under %q is %s: files over 4 GiB cannot be packed (exclude it with files: !%s)", e.name, z.root, HumanSize(p.usize), e.name)}
+			}
+			files = append(files, File{Name: e.name, Size: p.usize})
+			body := data[p.start:p.end]
+			need := len(out) + localLen + len(e.name) + len(body)
+			if int64(need) > z.ceiling {
+				return nil, "", nil, &ceilingError{size: int64(need), files: files}
+			}
+			if need > cap(out) {
+				// Grow by doubling ourselves: append's growth for large
+				// slices is 1.25x, which would copy the zip several times over.
+				out = slices.Grow(out, max(need, 2*cap(out))-len(out))
+			}
+			dir = append(dir, central{name: e.name, method: p.method, crc: p.crc, offset: uint32(len(out)),
+				csize: uint32(len(body)), usize: uint32(p.usize), exec: p.exec})
+			start := len(out)
+			out = appendLocal(out, &dir[len(dir)-1])
+			out = append(out, body...)
+			h.Write(out[start:])
 		}
-		if i > 0 && p.e.name <= files[i-1].Name {
-			// The walk's order is the zip's; a broken order would make the
-			// SHA-256 depend on the file system.
-			return nil, "", nil, fmt.Errorf("pack: internal error: %q after %q", p.e.name, files[i-1].Name)
+		gate.release(b.seq+1, int64(len(data)))
+		select {
+		case free <- b.data:
+		default:
 		}
-		if p.usize > maxUint32-1 {
-			return nil, "", nil, &SelectError{Root: z.root, Msg: fmt.Sprintf(
-				"%q under %q is %s: files over 4 GiB cannot be packed (exclude it with files: !%s)", p.e.name, z.root, HumanSize(p.usize), p.e.name)}
-		}
-		files = append(files, File{Name: p.e.name, Size: p.usize})
-		n := int64(p.data.Len())
-		need := len(out) + localLen + len(p.e.name) + p.data.Len()
-		if int64(need) > z.ceiling {
-			return nil, "", nil, &ceilingError{size: int64(need), files: files}
-		}
-		if need > cap(out) {
-			// Grow by doubling ourselves: append's growth for large slices
-			// is 1.25x, which would copy the zip several times over.
-			out = slices.Grow(out, max(need, 2*cap(out))-len(out))
-		}
-		dir = append(dir, central{name: p.e.name, method: p.method, crc: p.crc, offset: uint32(len(out)),
-			csize: uint32(n), usize: uint32(p.usize), exec: p.exec})
-		start := len(out)
-		out = appendLocal(out, &dir[len(dir)-1])
-		out = append(out, p.data.Bytes()...)
-		h.Write(out[start:])
-		z.bufs.Put(p.data)
-		budget.release(i+1, n)
-		<-tokens
+		b.data, b.packed = nil, nil
+	}
+	// order is closed: the walk ended, cleanly or not.
+	if err := context.Cause(ctx); err != nil {
+		return nil, "", nil, err
 	}
 	start := len(out)
 	out = appendEnd(out, dir)
 	h.Write(out[start:])
+	if cap(out) > 4*len(out) {
+		// A small zip: do not keep megabytes of slack alive with it.
+		out = append([]byte(nil), out...)
+	}
 	return out, hex.EncodeToString(h.Sum(nil)), files, nil
 }
 
-// compress reads and deflates one file, storing it when deflate does not
-// shrink it. raw is the worker's reusable read buffer.
-func (z *zipper) compress(fw *flate.Writer, raw *[]byte, e entry) (packed, error) {
+// compress reads one file and appends it to buf, deflated, or stored when
+// deflate does not shrink it. raw is the worker's reusable read buffer.
+func (z *zipper) compress(fw *flate.Writer, raw *[]byte, e entry, buf *bytes.Buffer, p *packed) error {
 	f, size, exec, err := openSource(e.path)
 	if err != nil {
-		return packed{}, z.readError(e, err)
+		return z.readError(e, err)
 	}
 	defer f.Close()
-	buf, _ := z.bufs.Get().(*bytes.Buffer)
-	if buf == nil {
-		buf = new(bytes.Buffer)
-	}
-	buf.Reset()
-	p := packed{e: e, method: methodDeflate, exec: exec, data: buf}
+	start := buf.Len()
+	*p = packed{method: methodDeflate, exec: exec, start: start}
 	fw.Reset(buf)
 
 	if size <= wholeFile {
@@ -390,11 +426,11 @@ func (z *zipper) compress(fw *flate.Writer, raw *[]byte, e entry) (packed, error
 			*raw = data
 		}
 		data = data[:size]
-		// A file that shrank since the open is packed as it is now; one that
-		// grew is cut at the size fstat saw, as tar does.
+		// A file that shrank since the fstat is packed as it is now; one
+		// that grew is cut at the size fstat saw, as tar does.
 		n, err := io.ReadFull(f, data)
 		if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
-			return packed{}, z.readError(e, err)
+			return z.readError(e, err)
 		}
 		data = data[:n]
 		p.crc, p.usize = crc32.ChecksumIEEE(data), int64(n)
@@ -402,12 +438,13 @@ func (z *zipper) compress(fw *flate.Writer, raw *[]byte, e entry) (packed, error
 			fw.Write(data) // writes to a bytes.Buffer cannot fail
 		}
 		fw.Close()
-		if buf.Len() >= n {
-			buf.Reset()
+		if buf.Len()-start >= n {
+			buf.Truncate(start)
 			buf.Write(data)
 			p.method = methodStore
 		}
-		return p, nil
+		p.end = buf.Len()
+		return nil
 	}
 
 	if cap(*raw) < chunk {
@@ -422,21 +459,21 @@ func (z *zipper) compress(fw *flate.Writer, raw *[]byte, e entry) (packed, error
 			break
 		}
 		if err != nil {
-			return packed{}, z.readError(e, err)
+			return z.readError(e, err)
 		}
 		crc.Write(c[:m])
 		fw.Write(c[:m])
 		n += int64(m)
-		if int64(buf.Len()) > z.ceiling {
-			return packed{}, &ceilingError{size: int64(buf.Len()), files: []File{{Name: e.name, Size: size}}}
+		if int64(buf.Len()-start) > z.ceiling {
+			return &ceilingError{size: int64(buf.Len() - start), files: []File{{Name: e.name, Size: size}}}
 		}
 	}
 	fw.Close()
 	p.crc, p.usize = crc.Sum32(), n
-	if int64(buf.Len()) >= n {
+	if int64(buf.Len()-start) >= n {
 		// Incompressible (media, archives): store. Read it again rather than
 		// hold a raw copy of every large file.
-		buf.Reset()
+		buf.Truncate(start)
 		buf.Grow(int(n))
 		crc.Reset()
 		var off int64
@@ -446,7 +483,7 @@ func (z *zipper) compress(fw *flate.Writer, raw *[]byte, e entry) (packed, error
 				break
 			}
 			if err != nil {
-				return packed{}, z.readError(e, err)
+				return z.readError(e, err)
 			}
 			crc.Write(c[:m])
 			buf.Write(c[:m])
@@ -454,57 +491,79 @@ func (z *zipper) compress(fw *flate.Writer, raw *[]byte, e entry) (packed, error
 		}
 		p.method, p.crc, p.usize = methodStore, crc.Sum32(), off
 	}
-	return p, nil
+	p.end = buf.Len()
+	return nil
 }
 
 func (z *zipper) readError(e entry, err error) error {
 	return fmt.Errorf("path %q: read %q: %w", z.root, e.name, err)
 }
 
-// budget bounds the compressed bytes between the workers and the writer.
-// The entry the writer waits for always passes, or a large file parked
-// behind full slots could never be written.
-type budget struct {
+// gate keeps workers from running far ahead of the writer, which takes
+// batches in order: a batch may start only within window batches of the one
+// the writer needs (each batch in flight holds a buffer), and may be handed
+// over only while the compressed bytes waiting stay within a budget. The
+// batch the writer needs always passes both, so a large batch parked behind
+// the others cannot deadlock the pipeline.
+type gate struct {
 	mu      sync.Mutex
+	window  int
 	free    int64
-	next    int           // index the writer needs next
-	waiting int           // workers blocked in acquire
+	next    int           // seq the writer needs next
+	waiting int           // workers blocked
 	changed chan struct{} // closed and replaced on a release while some wait
 }
 
-func newBudget(n int64) *budget {
-	return &budget{free: n, changed: make(chan struct{})}
+func newGate(window int, bytes int64) *gate {
+	return &gate{window: window, free: bytes, changed: make(chan struct{})}
 }
 
-func (b *budget) acquire(ctx context.Context, i int, n int64) bool {
-	for {
-		b.mu.Lock()
-		if i == b.next || b.free >= n {
-			b.free -= n
-			b.mu.Unlock()
+// start waits until batch seq may be compressed.
+func (g *gate) start(ctx context.Context, seq int) bool {
+	return g.wait(ctx, func() bool { return seq < g.next+g.window })
+}
+
+// hold waits until batch seq may hand over n compressed bytes.
+func (g *gate) hold(ctx context.Context, seq int, n int64) bool {
+	return g.wait(ctx, func() bool {
+		if seq == g.next || g.free >= n {
+			g.free -= n
 			return true
 		}
-		ch := b.changed
-		b.waiting++
-		b.mu.Unlock()
+		return false
+	})
+}
+
+// wait blocks until ok (called with g.mu held) is true or ctx ends.
+func (g *gate) wait(ctx context.Context, ok func() bool) bool {
+	for {
+		g.mu.Lock()
+		if ok() {
+			g.mu.Unlock()
+			return true
+		}
+		ch := g.changed
+		g.waiting++
+		g.mu.Unlock()
 		select {
 		case <-ch:
 		case <-ctx.Done():
 			return false
 		}
-		b.mu.Lock()
-		b.waiting--
-		b.mu.Unlock()
+		g.mu.Lock()
+		g.waiting--
+		g.mu.Unlock()
 	}
 }
 
-func (b *budget) release(next int, n int64) {
-	b.mu.Lock()
-	b.free += n
-	b.next = next
-	if b.waiting > 0 {
-		close(b.changed)
-		b.changed = make(chan struct{})
+// release records that the writer wrote a batch of n bytes and needs next.
+func (g *gate) release(next int, n int64) {
+	g.mu.Lock()
+	g.free += n
+	g.next = next
+	if g.waiting > 0 {
+		close(g.changed)
+		g.changed = make(chan struct{})
 	}
-	b.mu.Unlock()
+	g.mu.Unlock()
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +16,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/klauspost/compress/flate"
 )
 
 func build(tb testing.TB, opts Options) *Package {
@@ -64,6 +67,9 @@ func TestBuildFlatLayout(t *testing.T) {
 	}
 	if pkg.Size() != int64(len(pkg.Zip)) {
 		t.Errorf("Size() = %d, want %d", pkg.Size(), len(pkg.Zip))
+	}
+	if cap(pkg.Zip) > 4*len(pkg.Zip) {
+		t.Errorf("a %d-byte zip keeps a %d-byte buffer alive", len(pkg.Zip), cap(pkg.Zip))
 	}
 }
 
@@ -367,6 +373,20 @@ func TestBuildCeiling(t *testing.T) {
 	}
 }
 
+func TestCeiling(t *testing.T) {
+	t.Parallel()
+	for limit, want := range map[int64]int64{
+		1000:             1000 + 16<<20,
+		DefaultSizeLimit: 2 * DefaultSizeLimit,
+		3 << 30:          maxUint32 - 1,
+		1<<63 - 1:        maxUint32 - 1, // "no limit" must not overflow
+	} {
+		if got := ceiling(limit); got != want {
+			t.Errorf("ceiling(%d) = %d, want %d", limit, got, want)
+		}
+	}
+}
+
 func TestBuildOptionsErrors(t *testing.T) {
 	t.Parallel()
 	root := makeTree(t, tree{"index.js": "x"})
@@ -419,38 +439,65 @@ func TestZip64End(t *testing.T) {
 	}
 }
 
-func TestBudget(t *testing.T) {
+func TestGate(t *testing.T) {
 	t.Parallel()
-	b := newBudget(10)
+	g := newGate(2, 10)
 	ctx := context.Background()
-	if !b.acquire(ctx, 1, 8) {
-		t.Fatal("first acquire failed")
+	blocked := func(name string, f func() bool) chan bool {
+		t.Helper()
+		done := make(chan bool, 1)
+		go func() { done <- f() }()
+		select {
+		case <-done:
+			t.Fatalf("%s did not wait", name)
+		case <-time.After(20 * time.Millisecond):
+		}
+		return done
 	}
-	// Entry 0 is the one the writer waits for: it passes even over budget.
-	if !b.acquire(ctx, 0, 100) {
-		t.Fatal("next-to-write entry blocked")
+	if !g.start(ctx, 0) || !g.start(ctx, 1) {
+		t.Fatal("batches inside the window blocked")
 	}
-	done := make(chan bool)
-	go func() { done <- b.acquire(ctx, 2, 5) }()
+	started := blocked("start beyond the window", func() bool { return g.start(ctx, 2) })
+	if !g.hold(ctx, 1, 8) {
+		t.Fatal("hold within budget blocked")
+	}
+	// Batch 0 is the one the writer waits for: it passes even over budget.
+	if !g.hold(ctx, 0, 100) {
+		t.Fatal("next-to-write batch blocked")
+	}
+	held := blocked("hold over budget", func() bool { return g.hold(ctx, 2, 5) })
+	g.release(1, 100) // batch 0 written: 2 free, window now reaches batch 2
+	if !<-started {
+		t.Fatal("start failed after the window moved")
+	}
 	select {
-	case <-done:
-		t.Fatal("acquire over budget did not wait")
+	case <-held:
+		t.Fatal("hold did not wait for enough budget")
 	case <-time.After(20 * time.Millisecond):
 	}
-	b.release(1, 100) // entry 0 written: 2 free, still short
-	select {
-	case <-done:
-		t.Fatal("acquire did not wait for enough budget")
-	case <-time.After(20 * time.Millisecond):
-	}
-	b.release(2, 8) // entry 1 written: entry 2 is next and passes
-	if !<-done {
-		t.Fatal("acquire failed after release")
+	g.release(2, 8) // batch 1 written: batch 2 is next and passes
+	if !<-held {
+		t.Fatal("hold failed after release")
 	}
 	cctx, cancel := context.WithCancel(ctx)
-	go func() { done <- b.acquire(cctx, 5, 1000) }()
+	done := make(chan bool)
+	go func() { done <- g.start(cctx, 100) }()
 	cancel()
 	if <-done {
-		t.Fatal("acquire succeeded after cancel")
+		t.Fatal("start succeeded after cancel")
+	}
+}
+
+func TestCompressReadError(t *testing.T) {
+	t.Parallel()
+	z := &zipper{root: "fn", level: DefaultLevel, workers: 1, ceiling: 1 << 20}
+	fw, err := flate.NewWriter(io.Discard, DefaultLevel)
+	mustNil(t, err)
+	var raw []byte
+	var buf bytes.Buffer
+	var p packed
+	err = z.compress(fw, &raw, entry{name: "gone.js", path: filepath.Join(t.TempDir(), "gone.js")}, &buf, &p)
+	if !errors.Is(err, os.ErrNotExist) || !strings.Contains(err.Error(), `path "fn": read "gone.js"`) {
+		t.Fatalf("err = %v, want a wrapped not-exist naming the file", err)
 	}
 }

@@ -2,9 +2,7 @@
 
 package pack
 
-import (
-	"os"
-)
+import "os"
 
 // source is an open file being packed; see readfile_unix.go.
 type source struct{ *os.File }

@@ -10,12 +10,13 @@ import (
 // source is an open file being packed. Raw syscalls, not os.File: an os.File
 // costs more syscalls per file (poller registration, the read that sees EOF)
 // and packing is dominated by small files (measured on the bench tree: 44 ms
-// instead of 90 ms to read its 4,800 files).
+// instead of 90 ms to open, read and close its 4,800 files).
 type source struct{ fd int }
 
-// openSource opens path and reports its size and whether any exec bit is set.
-// O_NONBLOCK keeps a fifo swapped in since the walk from blocking the open;
-// fstat then refuses it.
+// openSource opens path and reports its size and whether any exec bit is
+// set. fstat on the open file, not lstat in the walk: it needs no path lookup
+// and runs on the workers, in parallel. O_NONBLOCK keeps a fifo swapped in
+// since the walk from blocking the open; fstat then refuses it.
 func openSource(path string) (source, int64, bool, error) {
 	var fd int
 	var err error

@@ -26,6 +26,8 @@ func TestParseGlobLines(t *testing.T) {
 		{name: "comment after pattern lines", in: "a\n# b\nc", want: []Rule{{Pattern: "a"}, {Pattern: "c"}}},
 		{name: "braces and classes", in: "{src,lib}/**/*.[jt]s", want: []Rule{{Pattern: "{src,lib}/**/*.[jt]s"}}},
 		{name: "hash inside pattern is literal", in: "a#b", want: []Rule{{Pattern: "a#b"}}},
+		{name: "dot slash names a file starting with bang", in: "./!important.txt\n!./#notes", want: []Rule{{Pattern: "!important.txt"}, {Pattern: "#notes", Exclude: true}}},
+		{name: "lone CR ends a line", in: "a\rb", want: []Rule{{Pattern: "a"}, {Pattern: "b"}}},
 		{name: "invalid class", in: "ok\nsrc/[", wantErr: `files: line 2 "src/[": invalid glob`},
 		{name: "unclosed brace", in: "{a,b", wantErr: `line 1 "{a,b": invalid glob`},
 		{name: "bang alone", in: "!", wantErr: "empty pattern"},

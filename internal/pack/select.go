@@ -14,7 +14,7 @@ import (
 
 // entry is one selected file, as the walk found it. Size and mode are read
 // by the compressor (fstat on the open file), so the walk costs one getdents
-// per directory and no syscall per file.
+// per directory and no syscall per regular file.
 type entry struct {
 	name string // slash path in the zip
 	path string // file to read, symlinks resolved
