@@ -127,7 +127,10 @@ func TestFaults(t *testing.T) {
 			name:   "stall until the client gives up",
 			faults: []emulator.Fault{{Path: pInvoke, Stall: true, Times: 1}},
 			check: func(t *testing.T, e *emu) {
-				ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+				// Long enough for the request to reach the handler (and use up
+				// the fault) even on a loaded CI machine; shorter deadlines
+				// made the follow-up call meet the unused stall.
+				ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 				defer cancel()
 				start := time.Now()
 				_, _, err := e.post(ctx, pInvoke, "{}", "env", "a", "name", "fn")
