@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -63,7 +65,7 @@ func Pack(ctx context.Context, cfg *config.Config, targets []Target) ([]Built, e
 	forEach(ctx, len(targets), cfg.Concurrency, func(i int) {
 		t := targets[i]
 		pkg, err := pack.Build(ctx, pack.Options{
-			Root:      t.Dir,
+			Root:      displayPath(t.Dir),
 			Files:     rules,
 			Entry:     cfg.Entry,
 			SizeLimit: cfg.SizeLimit,
@@ -81,6 +83,21 @@ func Pack(ctx context.Context, cfg *config.Config, targets []Target) ([]Built, e
 		return nil, err
 	}
 	return built, nil
+}
+
+// displayPath shortens dir to a path relative to the working directory when it
+// lies inside it: packaging errors and annotations then name the directory the
+// way the user wrote it (GitHub resolves annotation files from the workspace).
+func displayPath(dir string) string {
+	wd, err := os.Getwd()
+	if err != nil || !filepath.IsAbs(dir) {
+		return dir
+	}
+	rel, err := filepath.Rel(wd, dir)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return dir
+	}
+	return rel
 }
 
 // forEach runs f(0..n-1) with at most limit at once, stopping early when ctx ends.
