@@ -347,3 +347,47 @@ func TestDeployUnknownServerWording(t *testing.T) {
 		})
 	}
 }
+
+func TestDeployUnattributedFailureIsNotSuccess(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, emulator.Options{})
+	cfg := baseConfig("dev-a", "dev-b")
+	w.srv.Inject(emulator.Fault{Path: pathCreate, Body: `{"errcode":0,"errmsg":"ok","fail_env_list":[{"errmsg":"[FailedOperation] create failed"}]}`})
+	run := Deploy(context.Background(), cfg, w.deps(), []Built{build(t, cfg, "login", "v1")})
+	for _, env := range cfg.Envs {
+		r := resultFor(t, run, "login", env)
+		if r.Action != result.Failed || !strings.Contains(r.Error, "without naming its env") {
+			t.Errorf("%s = %+v, want failed: the failure was not attributed", env, r)
+		}
+	}
+}
+
+func TestDeployFallbackDecidesOnVendorMessage(t *testing.T) {
+	t.Parallel()
+	t.Run("whole-call exists error on create retries as update", func(t *testing.T) {
+		t.Parallel()
+		w := newWorld(t, emulator.Options{})
+		cfg := baseConfig("dev-a")
+		w.srv.Seed("dev-a", "login", build(t, cfg, "login", "old").Pkg.Zip)
+		w.srv.Inject(emulator.Fault{Path: pathDownload, Body: `{"errcode":-501000,"errmsg":"[ResourceNotFound.Function] function not found"}`})
+		w.srv.Inject(emulator.Fault{Path: pathCreate, Body: `{"errcode":-501000,"errmsg":"[ResourceInUse.Function] function already exists"}`})
+		run := Deploy(context.Background(), cfg, w.deps(), []Built{build(t, cfg, "login", "new")})
+		if r := resultFor(t, run, "login", "dev-a"); r.Action != result.Updated {
+			t.Fatalf("result = %+v, want updated after the retry", r)
+		}
+	})
+	t.Run("other -501000 error on update is not retried as create", func(t *testing.T) {
+		t.Parallel()
+		w := newWorld(t, emulator.Options{})
+		cfg := baseConfig("dev-a")
+		w.srv.Seed("dev-a", "login", build(t, cfg, "login", "old").Pkg.Zip)
+		w.srv.Inject(emulator.Fault{Path: pathUpdate, Body: `{"errcode":-501000,"errmsg":"[FailedOperation] function operation failed"}`})
+		run := Deploy(context.Background(), cfg, w.deps(), []Built{build(t, cfg, "login", "new")})
+		if r := resultFor(t, run, "login", "dev-a"); r.Action != result.Failed {
+			t.Fatalf("result = %+v, want failed", r)
+		}
+		if n := writesTo(w.srv, pathCreate); n != 0 {
+			t.Errorf("%d creates sent for a function that exists", n)
+		}
+	})
+}

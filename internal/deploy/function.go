@@ -45,7 +45,10 @@ type envState struct {
 	// perEnvFailure is set when the upload failed in the vendor's fail list
 	// (this env only), not as a whole call.
 	perEnvFailure bool
-	firstErr      string // the first upload's error, kept when retried the other way
+	// vendorMsg is WeChat's own message for the failed upload: the fallback
+	// decides on it, never on our rendered error with its hints.
+	vendorMsg string
+	firstErr  string // the first upload's error, kept when retried the other way
 
 	res result.Result
 }
@@ -239,10 +242,10 @@ func (f *fnDeploy) upload(ctx context.Context, states []*envState, fallback bool
 				continue
 			}
 			switch {
-			case st.op == opCreate && wxcloud.MsgIsExists(st.res.Error):
+			case st.op == opCreate && wxcloud.MsgIsExists(st.vendorMsg):
 				st.op = opUpdate
 				st.res.Detail = "function already existed: retried as update"
-			case st.op == opUpdate && wxcloud.MsgIsNotFound(st.res.Error):
+			case st.op == opUpdate && wxcloud.MsgIsNotFound(st.vendorMsg):
 				st.op = opCreate
 				st.res.Detail = "function was missing: retried as create"
 			case st.op == opUpdate && st.exists == existsUnknown && st.perEnvFailure:
@@ -258,7 +261,7 @@ func (f *fnDeploy) upload(ctx context.Context, states []*envState, fallback bool
 			if st.exists != existsYes && st.backup == nil && st.noBackup == "" {
 				st.noBackup = "no backup: the function's current code was not known before the update"
 			}
-			st.res.Action, st.res.Error, st.res.Errcode = "", "", 0
+			st.res.Action, st.res.Error, st.res.Errcode, st.vendorMsg, st.perEnvFailure = "", "", 0, "", false
 		} else if st.res.Action != "" || st.op == "" {
 			continue
 		}
@@ -298,7 +301,13 @@ func (f *fnDeploy) batch(ctx context.Context, op string, group []*envState) {
 			// The request may have reached WeChat before the answer was lost.
 			msg += " (the upload may or may not have been applied: check the env before redeploying)"
 		}
+		var apiErr *wxcloud.APIError
+		vendorMsg := ""
+		if errors.As(err, &apiErr) {
+			vendorMsg = apiErr.Msg
+		}
 		for _, st := range group {
+			st.vendorMsg = vendorMsg
 			f.fail(st, code, msg)
 		}
 		return
@@ -308,16 +317,32 @@ func (f *fnDeploy) batch(ctx context.Context, op string, group []*envState) {
 	for _, e := range envs {
 		requested[e] = true
 	}
+	var unattributed []string
 	for _, fl := range res.Failed {
+		if fl.Env == "" {
+			unattributed = append(unattributed, fl.Msg)
+			continue
+		}
 		if !requested[fl.Env] {
 			f.warnf("function %q: the %s call reported a failure for env %q, which was not requested: %s", f.b.Name, endpoint(op), fl.Env, fl.Msg)
 			continue
 		}
 		failed[fl.Env] = fl
 	}
+	if len(unattributed) > 0 {
+		// A failure WeChat did not pin on an env could be any of them:
+		// claiming success for all would be a lie.
+		msg := fmt.Sprintf("%s reported a failure without naming its env (%s): this env may not have been %sd; check it and redeploy",
+			endpoint(op), strings.Join(unattributed, "; "), op)
+		for _, st := range group {
+			f.fail(st, 0, msg)
+		}
+		return
+	}
 	for _, st := range group {
 		if fl, bad := failed[st.env]; bad {
 			st.perEnvFailure = true
+			st.vendorMsg = fl.Msg
 			f.fail(st, fl.Errcode, fmt.Sprintf("%s: env %q failed: %s", endpoint(op), st.env, fl.Msg))
 			continue
 		}

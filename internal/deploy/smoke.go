@@ -21,6 +21,12 @@ func (f *fnDeploy) smoke(ctx context.Context, st *envState) {
 		Env: st.env, Name: f.b.Name, Data: f.cfg.InvokeData, Batch: batchMode(f.cfg),
 	}, f.cfg.InvokeExpect)
 	st.res.Invoke = inv
+	if ctx.Err() != nil && !inv.OK {
+		// The job was cancelled, not the function proven broken: the new code
+		// is in place, untested, and a rollback now could not be finished.
+		f.fail(st, 0, fmt.Sprintf("interrupted during the smoke test: the new code was %s but not tested; no rollback was attempted", st.res.Action))
+		return
+	}
 	if inv.OK {
 		f.logf(st.env, "smoke test passed in %d ms", inv.MS)
 		return
@@ -64,6 +70,11 @@ func (f *fnDeploy) rollback(ctx context.Context, st *envState, smokeErr string) 
 	}
 	if err != nil {
 		code, msg := errText(err)
+		var transport *wxcloud.TransportError
+		if ctx.Err() != nil || errors.As(err, &transport) {
+			f.fail(st, code, smokeErr+"; the rollback upload was cut short and may or may not have been applied: check the env: "+msg)
+			return
+		}
 		f.fail(st, code, smokeErr+"; ROLLBACK FAILED, the env runs the new, failing code: "+msg)
 		return
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wxcloud-deploy/wxcloud-deploy/internal/emulator"
 	"github.com/wxcloud-deploy/wxcloud-deploy/internal/result"
@@ -135,5 +136,27 @@ func TestCheckResponse(t *testing.T) {
 		if (err == nil) != tt.ok {
 			t.Errorf("checkResponse(%q, %q) = %v, want ok=%v", tt.resp, tt.expect, err, tt.ok)
 		}
+	}
+}
+
+func TestSmokeTestInterruptedIsNotAFailedFunction(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, emulator.Options{})
+	cfg := baseConfig("dev-a")
+	cfg.Invoke, cfg.RollbackOnFailure = true, true
+	w.srv.Seed("dev-a", "login", build(t, cfg, "login", "old").Pkg.Zip)
+	w.srv.SetNotReady("dev-a", "login", 5)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	deps := w.deps()
+	// The job is cancelled while the smoke test waits for readiness.
+	deps.Sleep = func(ctx context.Context, d time.Duration) error { cancel(); return context.Canceled }
+	run := Deploy(ctx, cfg, deps, []Built{build(t, cfg, "login", "new")})
+	r := resultFor(t, run, "login", "dev-a")
+	if r.Action != result.Failed || !strings.Contains(r.Error, "interrupted during the smoke test") || strings.Contains(r.Error, "ROLLBACK") {
+		t.Fatalf("result = %+v, want failed as interrupted, without a rollback", r)
+	}
+	if n := writesTo(w.srv, pathUpdate); n != 1 {
+		t.Errorf("%d updates, want 1 (no rollback upload)", n)
 	}
 }
