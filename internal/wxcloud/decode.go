@@ -68,10 +68,16 @@ func (e *bodyError) Error() string {
 
 func (e *bodyError) Unwrap() error { return e.cause }
 
-// snippet returns the start of a body for a message; callers redact it.
+// secretValueRE finds a secret JSON value even when the body was cut short
+// before its closing quote (a truncated stable_token answer holds a token the
+// Redactor has not been told about yet).
+var secretValueRE = regexp.MustCompile(`(?i)("(?:` + secretParams + `)"\s*:\s*")(?:[^"\\]|\\.)*`)
+
+// snippet returns the start of a body for a message, secret values masked
+// before it is cut (and before %q escapes the quotes the patterns rely on).
 func snippet(b []byte) string {
 	const n = 80
-	s := strings.TrimSpace(string(b))
+	s := secretValueRE.ReplaceAllString(strings.TrimSpace(string(b)), "${1}"+mask)
 	if len(s) > n {
 		s = strings.ToValidUTF8(s[:n], "") + "…"
 	}
