@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/wxcloud-deploy/wxcloud-deploy/internal/ghcomment"
@@ -87,7 +88,9 @@ func (p *program) comment(run *result.Run, meta report.Meta, ev *ghcomment.Event
 		p.warn("comment: " + err.Error())
 		return
 	}
-	marker := report.Marker(meta.Workflow, meta.Job)
+	// One comment per workflow job and env set: matrix legs deploying to
+	// different envs each keep their own comment instead of overwriting one.
+	marker := report.Marker(meta.Workflow, meta.Job+" "+strings.Join(p.cfg.Envs, ","))
 	body := p.redactor.String(report.Comment(run, meta, marker))
 	// The deploy is done; the comment gets its own short deadline so a slow
 	// GitHub API cannot hold the job, and it is posted even after a cancel.

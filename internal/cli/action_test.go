@@ -20,7 +20,7 @@ import (
 func TestActionPullRequestStickyComment(t *testing.T) {
 	t.Parallel()
 	a := newAction(t, "pull_request")
-	marker := report.Marker(workflowName, jobName)
+	marker := report.Marker(workflowName, jobName+" dev-a1,dev-b2")
 	runURL := serverURL + "/" + prOwner + "/" + prRepo + "/actions/runs/" + runID
 
 	first := a.run()
@@ -430,5 +430,28 @@ func TestActionSummaryNamesPRHead(t *testing.T) {
 	}
 	if !strings.Contains(o.summary, "`"+prHeadSHA[:12]+"`") || strings.Contains(o.summary, mergeSHA[:12]) {
 		t.Errorf("summary does not name the PR head %s (GITHUB_SHA is %s):\n%s", prHeadSHA[:12], mergeSHA[:12], o.summary)
+	}
+}
+
+// TestActionMatrixLegsKeepTheirOwnComments: legs of one job deploying to
+// different envs must not overwrite each other's comment.
+func TestActionMatrixLegsKeepTheirOwnComments(t *testing.T) {
+	t.Parallel()
+	a := newAction(t, "pull_request")
+	if o := a.run(); o.code != 0 {
+		t.Fatalf("first leg: exit %d\n%v", o.code, o)
+	}
+	if o := a.set("INPUT_ENVS", "dev-c3").run(); o.code != 0 {
+		t.Fatalf("second leg: exit %d\n%v", o.code, o)
+	}
+	if o := a.run(); o.code != 0 {
+		t.Fatalf("second leg again: exit %d\n%v", o.code, o)
+	}
+	_, comments := a.gh.snapshot()
+	if len(comments) != 2 {
+		t.Fatalf("%d comments, want one per env set (2)", len(comments))
+	}
+	if n := a.gh.count("PATCH"); n != 1 {
+		t.Errorf("%d edits, want 1 (the second leg's rerun)", n)
 	}
 }

@@ -52,6 +52,7 @@ type program struct {
 	actionMode bool
 	gh         *report.GitHub
 	redactor   *wxcloud.Redactor
+	maskMu     sync.Mutex      // token sources call protect from many goroutines
 	masked     map[string]bool // secrets already protected
 	logMu      sync.Mutex
 }
@@ -102,6 +103,8 @@ func (p *program) main(ctx context.Context, args []string) int {
 // protect redacts secrets from everything printed and, in Actions, masks each
 // one once.
 func (p *program) protect(secrets []string) {
+	p.maskMu.Lock()
+	defer p.maskMu.Unlock()
 	for _, sec := range secrets {
 		if sec == "" || p.masked[sec] {
 			continue
@@ -147,7 +150,15 @@ func (p *program) invalid(err error) int {
 		for _, line := range strings.Split(msg, "\n") {
 			p.gh.Annotate(report.Annotation{Level: "error", Title: "wxcloud-deploy: invalid input", File: fileOf(err), Message: line})
 		}
-		if oerr := p.gh.SetOutputs([]report.Output{{Name: "status", Value: "failure"}}); oerr != nil {
+		// Every output is set, as after a run with no pair: steps that read
+		// fromJSON(steps.x.outputs.results) under if: always() still work.
+		outs := report.Outputs(&result.Run{})
+		for i := range outs {
+			if outs[i].Name == "status" {
+				outs[i].Value = "failure"
+			}
+		}
+		if oerr := p.gh.SetOutputs(outs); oerr != nil {
 			fmt.Fprintln(p.stderr, "wxcloud-deploy:", oerr)
 		}
 	} else {
@@ -346,10 +357,7 @@ func (p *program) client(ctx context.Context) (*wxcloud.Client, func(), error) {
 // maskFetched masks every token a source fetches in the Actions log, before
 // anything could print it.
 func (p *program) maskFetched(src wxcloud.TokenSource) wxcloud.TokenSource {
-	if p.gh == nil {
-		return src
-	}
-	return maskingSource{src: src, mask: p.gh.Mask}
+	return maskingSource{src: src, mask: func(tok string) { p.protect([]string{tok}) }}
 }
 
 type maskingSource struct {
@@ -400,6 +408,12 @@ func (p *program) finish(ctx context.Context, run *result.Run) int {
 func (p *program) reportCLI(run *result.Run) {
 	if len(run.Results) > 0 {
 		fmt.Fprint(p.stderr, p.redactor.String(report.Table(run)))
+	}
+	// The table has no room for reasons: give each failed pair its own line.
+	for _, r := range run.Results {
+		if !r.Action.OK() && r.Error != "" {
+			fmt.Fprintf(p.stderr, "%s@%s: %s\n", r.Function, r.Env, r.Error)
+		}
 	}
 	for _, w := range run.Warnings {
 		fmt.Fprintln(p.stderr, "warning:", w)

@@ -40,3 +40,19 @@ func TestActionWithOnlyInputsAndOutputFile(t *testing.T) {
 		t.Error("the function was not deployed")
 	}
 }
+
+// TestActionInvalidInputSetsEveryOutput: after exit 2 the outputs still hold
+// valid JSON, so `if: always()` steps reading them do not break.
+func TestActionInvalidInputSetsEveryOutput(t *testing.T) {
+	t.Parallel()
+	o := newAction(t, "push").set("INPUT_ENVS", "dev 1").run()
+	if o.code != 2 {
+		t.Fatalf("exit %d, want 2\n%v", o.code, o)
+	}
+	want := map[string]string{"status": "failure", "results": "[]", "packages": "{}", "failed-envs": ""}
+	for k, v := range want {
+		if got, ok := o.outputs[k]; !ok || got != v {
+			t.Errorf("output %s = %q (set: %v), want %q", k, got, ok, v)
+		}
+	}
+}

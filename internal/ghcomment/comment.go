@@ -102,7 +102,9 @@ func find(ctx context.Context, gh *github.Client, ev *Event, marker string) (int
 			return 0, err
 		}
 		for _, c := range comments {
-			if strings.Contains(c.GetBody(), marker) {
+			// The marker opens our comments; a person quoting it elsewhere
+			// in theirs must not have that comment overwritten.
+			if strings.HasPrefix(strings.TrimSpace(c.GetBody()), marker) {
 				return c.GetID(), nil
 			}
 		}
