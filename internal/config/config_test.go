@@ -745,3 +745,18 @@ func TestUsage(t *testing.T) {
 		}
 	}
 }
+
+func TestComponentTokenAloneIsNotEnoughForCreateOrDownload(t *testing.T) {
+	t.Parallel()
+	for _, command := range []string{"create", "download"} {
+		args := []string{command, "--function-name", "login", "--envs", "dev-1", "--component-access-token", "CAT-123456789", "--output", filepath.Join(t.TempDir(), "x.zip")}
+		_, err := FromArgs(args, func(string) string { return "" })
+		var ie *InputError
+		if !errors.As(err, &ie) || ie.Input != "access-token" {
+			t.Errorf("%s: err = %v, want an access-token InputError", command, err)
+		}
+	}
+	if _, err := FromArgs([]string{"invoke", "--function-name", "login", "--envs", "dev-1", "--component-access-token", "CAT-123456789"}, func(string) string { return "" }); err != nil {
+		t.Errorf("invoke with a component token: %v (batch mode invokes with it)", err)
+	}
+}

@@ -95,7 +95,7 @@ func inputDefs() []inputDef {
 		{name: "retries", def: "3", arg: "N", apply: applyRetries,
 			help: "retries of transient failures (0 to 10)"},
 		{name: "api-base-url", def: "https://api.weixin.qq.com", arg: "URL", apply: func(b *builder, v string) { b.cfg.APIBaseURL = v },
-			help: "API origin (proxies, the emulator, tests); plain http only for loopback"},
+			help: "API origin (proxies, the emulator, tests); plain http to a non-loopback host is warned about"},
 		{name: "github-token", arg: "TOKEN", secret: true, apply: func(b *builder, v string) { b.cfg.GitHubToken = v },
 			help: "token for the pull request comment (the action defaults it to github.token)"},
 		{name: "comment", def: "auto", arg: "WHEN", apply: applyComment,
@@ -116,7 +116,7 @@ func inputDefs() []inputDef {
 		{name: "token", arg: "TOKEN", secret: true, cliOnly: true, apply: func(b *builder, v string) { b.cfg.EmulatorToken = v },
 			help: "emulate: the token the emulator accepts (default: one is generated and printed)"},
 		{name: "workspace", arg: "DIR", cliOnly: true,
-			help: "keep path inside this directory (default $GITHUB_WORKSPACE)"},
+			help: "keep path and functions inside this directory and resolve relative ones against it (default $GITHUB_WORKSPACE; unset: the current directory)"},
 	}
 }
 

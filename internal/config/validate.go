@@ -542,6 +542,12 @@ func (b *builder) checkCredentials() {
 			hint += ", or use --emulator"
 		}
 		b.fail("access-token", "", "is required for "+c.Command+": no credentials given ("+hint+")")
+		return
+	}
+	// createfunction and downloadfunction take the (authorizer) access token
+	// only (API-NOTES, "Which token each call takes").
+	if (c.Command == "create" || c.Command == "download") && c.AccessToken == "" && c.AppID == "" && !c.Emulator {
+		b.fail("access-token", "", "is required for "+c.Command+": "+c.Command+"function takes an access_token or authorizer_access_token, not the component token (set access-token, or appid + app-secret)")
 	}
 }
 
