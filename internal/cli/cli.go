@@ -218,22 +218,12 @@ func (p *program) emulate(ctx context.Context) int {
 }
 
 func (p *program) pack(ctx context.Context) int {
-	targets, err := deploy.Targets(p.cfg)
-	if err != nil {
-		return p.invalid(err)
+	built, code := p.build(ctx)
+	if code != ExitOK {
+		return code
 	}
-	built, err := deploy.Pack(ctx, p.cfg, targets)
-	if err != nil {
-		if ctx.Err() != nil {
-			fmt.Fprintln(p.stderr, "wxcloud-deploy: interrupted")
-			return ExitFailed
-		}
-		return p.invalid(err)
-	}
-	run := &result.Run{Command: "pack", Packages: map[string]result.Package{}}
+	run := deploy.NewRun("pack", built)
 	for _, b := range built {
-		run.Packages[b.Name] = result.Package{SHA256: b.Pkg.SHA256, Size: b.Pkg.Size(), Files: len(b.Pkg.Files)}
-		run.PackageOrder = append(run.PackageOrder, b.Name)
 		if out := p.cfg.OutputAbs; out != "" {
 			if len(built) > 1 {
 				// Several functions: output names a directory, one zip each.
@@ -251,18 +241,26 @@ func (p *program) pack(ctx context.Context) int {
 		}
 		fmt.Fprintf(p.stderr, "%s: sha256 %s, %d bytes (%s), %d files\n", b.Name, b.Pkg.SHA256, b.Pkg.Size(), pack.HumanSize(b.Pkg.Size()), len(b.Pkg.Files))
 	}
-	if w := pack.Base64Warning(maxPkg(built)); w != "" {
-		run.Warnings = append(run.Warnings, w)
-	}
 	return p.finish(ctx, run)
 }
 
-func maxPkg(built []deploy.Built) int64 {
-	var m int64
-	for _, b := range built {
-		m = max(m, b.Pkg.Size())
+// build resolves the functions and packs them all. A bad package is invalid
+// input (exit 2); a cancel while packing is a failed run (exit 1). Either
+// way nothing has been sent to the API.
+func (p *program) build(ctx context.Context) ([]deploy.Built, int) {
+	targets, err := deploy.Targets(p.cfg)
+	if err != nil {
+		return nil, p.invalid(err)
 	}
-	return m
+	built, err := deploy.Pack(ctx, p.cfg, targets)
+	switch {
+	case err != nil && ctx.Err() != nil:
+		fmt.Fprintln(p.stderr, "wxcloud-deploy: interrupted while packing; nothing was sent")
+		return nil, ExitFailed
+	case err != nil:
+		return nil, p.invalid(err)
+	}
+	return built, ExitOK
 }
 
 // api runs a command that talks to WeChat's API (or the emulator).
@@ -270,17 +268,9 @@ func (p *program) api(ctx context.Context) int {
 	var built []deploy.Built
 	if p.cfg.Command == "deploy" {
 		// Pack everything first: a bad package is bad input, found before any call.
-		targets, err := deploy.Targets(p.cfg)
-		if err != nil {
-			return p.invalid(err)
-		}
-		built, err = deploy.Pack(ctx, p.cfg, targets)
-		if err != nil {
-			if ctx.Err() != nil {
-				fmt.Fprintln(p.stderr, "wxcloud-deploy: interrupted before anything was sent")
-				return ExitFailed
-			}
-			return p.invalid(err)
+		var code int
+		if built, code = p.build(ctx); code != ExitOK {
+			return code
 		}
 	}
 

@@ -128,7 +128,7 @@ func forEach(ctx context.Context, n, limit int, f func(i int)) {
 // functions at a time. One failing function never stops the others.
 func Deploy(ctx context.Context, cfg *config.Config, deps Deps, built []Built) *result.Run {
 	deps.fill()
-	run := newRun("deploy", built)
+	run := NewRun("deploy", built)
 	perFn := make([][]result.Result, len(built))
 	warns := make([][]string, len(built))
 	forEach(ctx, len(built), cfg.Concurrency, func(i int) {
@@ -144,29 +144,24 @@ func Deploy(ctx context.Context, cfg *config.Config, deps Deps, built []Built) *
 		run.Results = append(run.Results, perFn[i]...)
 		run.Warnings = append(run.Warnings, warns[i]...)
 	}
-	if w := pack.Base64Warning(maxSize(built)); w != "" {
-		run.Warnings = append(run.Warnings, w)
-	}
 	run.Interrupted = ctx.Err() != nil
 	sortResults(run, cfg.Envs)
 	return run
 }
 
-func maxSize(built []Built) int64 {
-	var m int64
-	for _, b := range built {
-		if s := b.Pkg.Size(); s > m {
-			m = s
-		}
-	}
-	return m
-}
-
-func newRun(command string, built []Built) *result.Run {
+// NewRun starts the run of a command that built packages: the `packages`
+// output in the order the functions were given, and the base64-size warning
+// for the largest zip (API-NOTES: "base64 encoded, up to 20 M").
+func NewRun(command string, built []Built) *result.Run {
 	run := &result.Run{Command: command, Packages: map[string]result.Package{}}
+	var largest int64
 	for _, b := range built {
 		run.Packages[b.Name] = result.Package{SHA256: b.Pkg.SHA256, Size: b.Pkg.Size(), Files: len(b.Pkg.Files)}
 		run.PackageOrder = append(run.PackageOrder, b.Name)
+		largest = max(largest, b.Pkg.Size())
+	}
+	if w := pack.Base64Warning(largest); w != "" {
+		run.Warnings = append(run.Warnings, w)
 	}
 	return run
 }
