@@ -81,7 +81,7 @@ func (f *fnDeploy) run(ctx context.Context) []result.Result {
 	}
 
 	if f.needProbe() {
-		f.parallel(ctx, states, func(st *envState) { f.probe(ctx, st) })
+		atOnce(states, func(st *envState) { f.probe(ctx, st) })
 	}
 	f.plan(states)
 
@@ -106,7 +106,7 @@ func (f *fnDeploy) run(ctx context.Context) []result.Result {
 	}
 
 	if f.cfg.Invoke {
-		f.parallel(ctx, deployed(states), func(st *envState) { f.smoke(ctx, st) })
+		atOnce(deployed(states), func(st *envState) { f.smoke(ctx, st) })
 	}
 	return f.collect(states, start)
 }
@@ -121,9 +121,9 @@ func (f *fnDeploy) needProbe() bool {
 	return true
 }
 
-// parallel runs fn for every state at once: envs of one function are few, and
+// atOnce runs fn for every state at once: envs of one function are few, and
 // probing them one by one would multiply the deploy's latency.
-func (f *fnDeploy) parallel(ctx context.Context, states []*envState, fn func(*envState)) {
+func atOnce(states []*envState, fn func(*envState)) {
 	var wg sync.WaitGroup
 	for _, st := range states {
 		wg.Add(1)
