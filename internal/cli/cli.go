@@ -22,6 +22,7 @@ import (
 	"github.com/wxcloud-deploy/wxcloud-deploy/internal/deploy"
 	"github.com/wxcloud-deploy/wxcloud-deploy/internal/emulator"
 	"github.com/wxcloud-deploy/wxcloud-deploy/internal/pack"
+	"github.com/wxcloud-deploy/wxcloud-deploy/internal/redact"
 	"github.com/wxcloud-deploy/wxcloud-deploy/internal/report"
 	"github.com/wxcloud-deploy/wxcloud-deploy/internal/result"
 	"github.com/wxcloud-deploy/wxcloud-deploy/internal/wxcloud"
@@ -51,7 +52,7 @@ type program struct {
 	cfg        *config.Config
 	actionMode bool
 	gh         *report.GitHub
-	redactor   *wxcloud.Redactor
+	redactor   *redact.Redactor
 	maskMu     sync.Mutex      // token sources call protect from many goroutines
 	masked     map[string]bool // secrets already protected
 	logMu      sync.Mutex
@@ -59,7 +60,7 @@ type program struct {
 
 func (p *program) main(ctx context.Context, args []string) int {
 	p.actionMode = len(args) == 0 && actionEnv(p.getenv)
-	p.redactor = wxcloud.NewRedactor()
+	p.redactor = redact.New()
 	if p.actionMode {
 		p.gh = report.NewGitHub(p.getenv, p.stdout)
 	}

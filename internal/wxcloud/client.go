@@ -11,6 +11,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/wxcloud-deploy/wxcloud-deploy/internal/redact"
 )
 
 const (
@@ -35,7 +37,7 @@ type Client struct {
 	now       func() time.Time
 	access    TokenSource
 	component TokenSource
-	redactor  *Redactor
+	redactor  *redact.Redactor
 	logf      func(format string, args ...any)
 }
 
@@ -58,7 +60,7 @@ func NewClient(hc *http.Client, opts ...Option) *Client {
 		rand:     rand.Float64,
 		timeout:  60 * time.Second,
 		now:      time.Now,
-		redactor: NewRedactor(),
+		redactor: redact.New(),
 		logf:     func(string, ...any) {},
 	}
 	for _, o := range opts {
@@ -140,7 +142,7 @@ func WithTokens(access, component TokenSource) Option {
 
 // WithRedactor shares the program's Redactor; the client adds every token it
 // obtains to it.
-func WithRedactor(r *Redactor) Option {
+func WithRedactor(r *redact.Redactor) Option {
 	return func(c *Client) {
 		if r != nil {
 			c.redactor = r

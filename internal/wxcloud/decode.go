@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/wxcloud-deploy/wxcloud-deploy/internal/redact"
 )
 
 // response is the union of the fields every endpoint answers with. The
@@ -68,16 +70,11 @@ func (e *bodyError) Error() string {
 
 func (e *bodyError) Unwrap() error { return e.cause }
 
-// secretValueRE finds a secret JSON value even when the body was cut short
-// before its closing quote (a truncated stable_token answer holds a token the
-// Redactor has not been told about yet).
-var secretValueRE = regexp.MustCompile(`(?i)("(?:` + secretParams + `)"\s*:\s*")(?:[^"\\]|\\.)*`)
-
 // snippet returns the start of a body for a message, secret values masked
 // before it is cut (and before %q escapes the quotes the patterns rely on).
 func snippet(b []byte) string {
 	const n = 80
-	s := secretValueRE.ReplaceAllString(strings.TrimSpace(string(b)), "${1}"+mask)
+	s := redact.New().String(strings.TrimSpace(string(b)))
 	if len(s) > n {
 		s = strings.ToValidUTF8(s[:n], "") + "…"
 	}

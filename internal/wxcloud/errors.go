@@ -6,6 +6,8 @@ import (
 	"net"
 	"regexp"
 	"strings"
+
+	"github.com/wxcloud-deploy/wxcloud-deploy/internal/redact"
 )
 
 // ErrCannotRefresh is returned (wrapped) by a TokenSource that has no way to
@@ -74,7 +76,7 @@ type TransportError struct {
 	// BodySize is the request body size in bytes, for uploads.
 	BodySize int64
 
-	r *Redactor
+	r *redact.Redactor
 }
 
 func (e *TransportError) Error() string {

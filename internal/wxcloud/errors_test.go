@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/wxcloud-deploy/wxcloud-deploy/internal/redact"
 )
 
 func TestNotFoundAndExists(t *testing.T) {
@@ -38,7 +40,7 @@ func TestNotFoundAndExists(t *testing.T) {
 			fmt.Errorf("wrapped: %w", &APIError{Msg: tt.msg}),
 			EnvFailure{Env: "e", Msg: tt.msg},
 			&EnvFailure{Env: "e", Msg: tt.msg},
-			NewRedactor().Error(fmt.Errorf("x: %w", EnvFailure{Msg: tt.msg})),
+			redact.New().Error(fmt.Errorf("x: %w", EnvFailure{Msg: tt.msg})),
 		}
 		for _, err := range errs {
 			if got := IsNotFound(err); got != tt.notFound {

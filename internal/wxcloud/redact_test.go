@@ -2,7 +2,6 @@ package wxcloud
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -13,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/wxcloud-deploy/wxcloud-deploy/internal/redact"
 )
 
 var testSecrets = []string{testToken, testComponent, testAppSecret, testTicket}
@@ -22,90 +23,6 @@ func assertClean(t *testing.T, what, s string) {
 	for _, secret := range append(testSecrets, url.QueryEscape(testToken)) {
 		if strings.Contains(s, secret) {
 			t.Errorf("%s leaks %q: %s", what, secret, s)
-		}
-	}
-}
-
-func TestRedactorString(t *testing.T) {
-	t.Parallel()
-	r := NewRedactor(testToken, "short", "")
-	r.Add("secret with space&=")
-	tests := []struct{ name, in, want string }{
-		{"known secret", "token " + testToken + " here", "token *** here"},
-		{"short strings are not secrets", "a short text", "a short text"},
-		{"query-escaped secret", "x=" + url.QueryEscape("secret with space&="), "x=***"},
-		{"access_token in a URL", "https://api/x?access_token=OTHER-TOKEN&env=dev", "https://api/x?access_token=***&env=dev"},
-		{"component_access_token", "?component_access_token=abc123def", "?component_access_token=***"},
-		{"authorizer_access_token", "?authorizer_access_token=abc123def&b=1", "?authorizer_access_token=***&b=1"},
-		{"secret and appsecret", "secret=s1&appsecret=s2&component_appsecret=s3", "secret=***&appsecret=***&component_appsecret=***"},
-		{"verify ticket", "component_verify_ticket=ticket@@!", "component_verify_ticket=***"},
-		{"url-encoded inner URL", "next=https%3A%2F%2Fa%2F%3Faccess_token%3DINNER%2Bx%26env%3Ddev", "next=https%3A%2F%2Fa%2F%3Faccess_token%3D***%26env%3Ddev"},
-		{"case-insensitive key", "ACCESS_TOKEN=abc", "ACCESS_TOKEN=***"},
-		{"JSON field", `{"access_token":"LEAKED-VALUE","expires_in":7200}`, `{"access_token":"***","expires_in":7200}`},
-		{"JSON secret with spaces", `{"secret" : "xyz\"q"}`, `{"secret" : "***"}`},
-		{"unrelated params", "env=dev&name=login", "env=dev&name=login"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			if got := r.String(tt.in); got != tt.want {
-				t.Errorf("String(%q) = %q, want %q", tt.in, got, tt.want)
-			}
-		})
-	}
-	var nilR *Redactor
-	if got := nilR.String("access_token=abc " + testToken); got != "access_token=*** "+testToken {
-		t.Errorf("nil Redactor: %q", got)
-	}
-	nilR.Add(testToken) // must not panic
-}
-
-func TestRedactorLongestFirst(t *testing.T) {
-	t.Parallel()
-	r := NewRedactor("ABCDEF", "ABCDEFGHIJ")
-	if got := r.String("xABCDEFGHIJx"); got != "x***x" {
-		t.Errorf("got %q, want the longer secret masked whole", got)
-	}
-}
-
-func TestRedactorError(t *testing.T) {
-	t.Parallel()
-	r := NewRedactor(testToken)
-	ue := &url.Error{Op: "Post", URL: "https://api/x?access_token=" + testToken, Err: context.DeadlineExceeded}
-	apiErr := &APIError{Endpoint: "x", Code: 1, Msg: "m"}
-	err := r.Error(fmt.Errorf("wrapped %s: %w", testToken, errors.Join(ue, apiErr)))
-	assertClean(t, "Error()", err.Error())
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Error("errors.Is(DeadlineExceeded) lost")
-	}
-	var gotAPI *APIError
-	if !errors.As(err, &gotAPI) || gotAPI != apiErr {
-		t.Error("errors.As(*APIError) lost")
-	}
-	var gotURL *url.Error
-	if !errors.As(err, &gotURL) {
-		t.Fatal("errors.As(*url.Error) lost")
-	}
-	assertClean(t, "url.Error from As", gotURL.URL+" "+gotURL.Error())
-	if !gotURL.Timeout() {
-		t.Error("the sanitised url.Error no longer reports a timeout")
-	}
-	if errors.Unwrap(err) != nil {
-		t.Error("Unwrap must not hand out the raw chain")
-	}
-	if r.Error(err) != err {
-		t.Error("redacting twice should not wrap twice")
-	}
-	if r.Error(nil) != nil {
-		t.Error("Error(nil) != nil")
-	}
-}
-
-func TestBase64Len(t *testing.T) {
-	t.Parallel()
-	for _, n := range []int{0, 1, 2, 3, 4, 5, 6, 100, 20 << 20} {
-		if got, want := Base64Len(int64(n)), int64(base64.StdEncoding.EncodedLen(n)); got != want {
-			t.Errorf("Base64Len(%d) = %d, want %d", n, got, want)
 		}
 	}
 }
@@ -166,7 +83,7 @@ func TestNoSecretsInErrors(t *testing.T) {
 			if timeout == 0 {
 				timeout = 5 * time.Second
 			}
-			red := NewRedactor(testAppSecret, testTicket)
+			red := redact.New(testAppSecret, testTicket)
 			c := NewClient(hc, WithBaseURL(base), WithSleep(noSleep), WithRetries(1), WithTimeout(timeout),
 				WithRedactor(red), WithLogf(lg.logf), WithTokens(StaticToken(testToken), StaticToken(testComponent)))
 			ctx := context.Background()

@@ -2,6 +2,7 @@ package wxcloud
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
@@ -268,7 +269,7 @@ func TestLargeUploadGatewayHint(t *testing.T) {
 		t.Fatalf("err = %v, want TransportError", err)
 	}
 	want := fmt.Sprintf("the request body was %d bytes: Tencent's gateway caps bodies near 10 MiB for some calls; the package size is the likely cause", tErr.BodySize)
-	if tErr.BodySize < Base64Len(7<<20) || !strings.Contains(err.Error(), want) {
+	if tErr.BodySize < int64(base64.StdEncoding.EncodedLen(7<<20)) || !strings.Contains(err.Error(), want) {
 		t.Errorf("error %q lacks %q", err, want)
 	}
 	// A small body does not blame the size.

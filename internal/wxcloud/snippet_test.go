@@ -3,6 +3,8 @@ package wxcloud
 import (
 	"strings"
 	"testing"
+
+	"github.com/wxcloud-deploy/wxcloud-deploy/internal/redact"
 )
 
 // A token endpoint's answer cut short must not quote the new token: it was
@@ -23,7 +25,7 @@ func TestSnippetMasksSecretValues(t *testing.T) {
 			t.Errorf("error quotes the token: %s", msg)
 		}
 	}
-	if got := snippet([]byte(`{"access_token":"` + token)); strings.Contains(got, "AbCdEf") || !strings.Contains(got, mask) {
+	if got := snippet([]byte(`{"access_token":"` + token)); strings.Contains(got, "AbCdEf") || !strings.Contains(got, redact.Mask) {
 		t.Errorf("snippet = %q", got)
 	}
 }

@@ -57,7 +57,7 @@ func writeJSON(b *bytes.Buffer, v any) error {
 }
 
 func (b *uploadBody) size() int64 {
-	return int64(len(b.prefix)) + Base64Len(int64(len(b.zip))) + int64(len(b.suffix))
+	return int64(len(b.prefix)) + int64(base64.StdEncoding.EncodedLen(len(b.zip))) + int64(len(b.suffix))
 }
 
 func (b *uploadBody) open() io.Reader {
