@@ -40,6 +40,9 @@ type Invoke struct {
 	RespData string `json:"resp_data"`
 	Error    string `json:"error"`
 	MS       int64  `json:"ms"`
+	// Log is the tail of the function's log, when the vendor returns one
+	// (tencentcloud); shown for a failed smoke test.
+	Log string `json:"log,omitempty"`
 }
 
 // Result is one function/env pair. The first seven fields are the contract;
@@ -62,6 +65,12 @@ type Result struct {
 	MS int64 `json:"ms,omitempty"`
 	// PreviousSHA256 is the checksum of the code that was there before, when known.
 	PreviousSHA256 string `json:"previous_sha256,omitempty"`
+	// Code is the vendor's error code by name when it has names rather than
+	// numbers (tencentcloud: "ResourceNotFound.Namespace"); Errcode stays 0.
+	Code string `json:"code,omitempty"`
+	// Config lists the setting and trigger changes made (or, in a dry run,
+	// planned) after the code: "timeout 3s -> 20s", "trigger nightly created".
+	Config []string `json:"config,omitempty"`
 }
 
 // Package describes one built zip (the `packages` output).
@@ -86,6 +95,15 @@ type Run struct {
 	// Interrupted is set when the run was cancelled (SIGINT/SIGTERM) before it
 	// finished; Results then hold what was known.
 	Interrupted bool
+	// Provider is the backend that ran: "wechat" or "tencentcloud" ("" for
+	// pack).
+	Provider string
+	// Shard is "i/N" when this run deployed one slice of a sharded run.
+	Shard string
+	// ResultsFile is where this run's full results JSON was written
+	// (results-file), for outputs that must point at it when they cannot
+	// hold everything.
+	ResultsFile string
 }
 
 // OK reports whether every pair succeeded and the run was not interrupted.
