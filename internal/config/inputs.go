@@ -179,3 +179,40 @@ func writeFlags(sb *strings.Builder, cliOnly bool) {
 		fmt.Fprintf(sb, "  %-34s %s\n", flag, help)
 	}
 }
+
+// InputDoc is the public view of one input, for generating action.yml and
+// documentation from the table.
+type InputDoc struct {
+	Name, Default, Help string
+	Secret              bool
+	// CLIOnly inputs are flags with no action input; ActionOnly ones are
+	// action inputs the CLI takes another way (the command).
+	CLIOnly, ActionOnly bool
+	Boolean             bool
+}
+
+// Inputs lists every input in table order.
+func Inputs() []InputDoc {
+	var out []InputDoc
+	for _, d := range inputDefs() {
+		out = append(out, InputDoc{Name: d.name, Default: d.def, Help: d.help, Secret: d.secret,
+			CLIOnly: d.cliOnly, ActionOnly: d.actionOnly, Boolean: d.boolean})
+	}
+	return out
+}
+
+// OutputDoc is one action output.
+type OutputDoc struct{ Name, Help string }
+
+// Outputs lists every action output (CONTRACT.md "Outputs").
+func Outputs() []OutputDoc {
+	return []OutputDoc{
+		{"status", "success or failure"},
+		{"results", `JSON array, one object per function/env pair ({"function","env","action","errcode","error","sha256","invoke"}); when the full JSON would pass 512 KiB, the failed pairs plus counts, and where the full file is`},
+		{"failed-envs", "Comma-separated env IDs with at least one failed pair"},
+		{"zip-sha256", "SHA-256 of the package (the first function when several)"},
+		{"zip-size", "Size in bytes of the package (the first function when several)"},
+		{"packages", `JSON object mapping each function name to {"sha256","size","files"}`},
+		{"matrix", `command: plan with shards: N: {"shard":["1/N",…,"N/N"]} for strategy.matrix`},
+	}
+}
