@@ -53,7 +53,7 @@ func viaAction(t *testing.T, command string, inputs map[string]string, env map[s
 	for k, v := range inputs {
 		vars["INPUT_"+strings.ToUpper(k)] = v
 	}
-	return FromAction(func(k string) string { return vars[k] })
+	return FromAction(environ(vars))
 }
 
 func viaArgs(t *testing.T, command string, inputs map[string]string, env map[string]string) (*Config, error) {
@@ -70,7 +70,17 @@ func viaArgs(t *testing.T, command string, inputs map[string]string, env map[str
 	for _, k := range keys {
 		args = append(args, "--"+k+"="+inputs[k])
 	}
-	return FromArgs(args, func(k string) string { return env[k] })
+	return FromArgs(args, environ(env))
+}
+
+// environ turns a map into a process environment.
+func environ(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k, v := range m {
+		out = append(out, k+"="+v)
+	}
+	sort.Strings(out)
+	return out
 }
 
 var frontDoors = map[string]frontDoor{"action": viaAction, "cli": viaArgs}
@@ -81,6 +91,9 @@ func baseInputs() map[string]string {
 		"path":          "fn",
 		"envs":          "dev-1",
 		"access-token":  secretToken,
+		// A WeChat deploy is a third-party platform's: the batch calls take
+		// the component token.
+		"component-access-token": secretComponent,
 	}
 }
 
@@ -139,7 +152,8 @@ func TestBadInputs(t *testing.T) {
 		{name: "function name very long", set: map[string]string{"function-name": long}, input: "function-name", frag: `... (5000 bytes) is too long`},
 		{name: "function-name and functions", set: map[string]string{"functions": "cloudfunctions/*"}, input: "functions", frag: "cannot be combined with function-name"},
 		{name: "deploy with no target", unset: []string{"function-name"}, input: "function-name", frag: "is required for deploy"},
-		{name: "pack with no target", command: "pack", unset: []string{"function-name", "envs", "access-token"}, input: "function-name", frag: "is required for pack"},
+		{name: "pack with no target", command: "pack", unset: []string{"function-name", "path", "envs", "access-token", "component-access-token"}, input: "function-name", frag: "is required for pack"},
+		{name: "pack path named after a bad folder", command: "pack", unset: []string{"function-name", "envs", "access-token", "component-access-token"}, set: map[string]string{"path": "1bad"}, input: "function-name", frag: `folder name "1bad"`},
 		{name: "create with functions", command: "create", unset: []string{"function-name"}, set: map[string]string{"functions": "fn"}, input: "functions", frag: "not supported by create"},
 		{name: "invoke without function", command: "invoke", unset: []string{"function-name"}, input: "function-name", frag: "is required for invoke"},
 		{name: "download without function", command: "download", unset: []string{"function-name"}, set: map[string]string{"output": "x.zip"}, input: "function-name", frag: "is required for download"},
@@ -148,9 +162,9 @@ func TestBadInputs(t *testing.T) {
 		{name: "path missing", set: map[string]string{"path": "nope"}, input: "path", frag: `"nope" does not exist`},
 		{name: "path is a file", set: map[string]string{"path": "file.txt"}, input: "path", frag: "is not a directory"},
 		{name: "path symlink escapes", set: map[string]string{"path": "escape"}, input: "path", frag: "is outside the workspace"},
-		{name: "files bad glob", set: map[string]string{"files": "src/**\n[abc"}, input: "files", frag: `"[abc" is not a valid glob`},
-		{name: "functions bad glob", unset: []string{"function-name"}, set: map[string]string{"functions": "{a,b"}, input: "functions", frag: "is not a valid glob"},
-		{name: "functions leave workspace", unset: []string{"function-name"}, set: map[string]string{"functions": "cloudfunctions/*\n../*"}, input: "functions", frag: `"../*" leaves the workspace`},
+		{name: "files bad glob", set: map[string]string{"files": "src/**\n[abc"}, input: "files", frag: `"[abc" (line 2)`},
+		{name: "functions bad glob", unset: []string{"function-name"}, set: map[string]string{"functions": "{a,b"}, input: "functions", frag: `"{a,b" (line 1)`},
+		{name: "functions leave workspace", unset: []string{"function-name"}, set: map[string]string{"functions": "fn\n../*"}, input: "functions", frag: `"../*" (line 2)`},
 		{name: "functions absolute outside", unset: []string{"function-name"}, set: map[string]string{"functions": "/etc/*"}, input: "functions", frag: "leaves the workspace"},
 		{name: "envs missing", unset: []string{"envs"}, input: "envs", frag: "is required for deploy"},
 		{name: "envs only separators", set: map[string]string{"envs": " ,\n, "}, input: "envs", frag: "is required for deploy"},
@@ -199,7 +213,9 @@ func TestBadInputs(t *testing.T) {
 		{name: "entry escapes", set: map[string]string{"entry": "../index.js"}, input: "entry", frag: "clean relative path"},
 		{name: "entry backslash", set: map[string]string{"entry": `src\index.js`}, input: "entry", frag: "clean relative path"},
 		{name: "download without output", command: "download", input: "output", frag: "download needs --output FILE"},
-		{name: "no credentials", unset: []string{"access-token"}, input: "access-token", frag: "no credentials given"},
+		{name: "no credentials", unset: []string{"access-token", "component-access-token"}, input: "component-access-token", frag: "third-party platform APIs"},
+		{name: "wechat deploy with only an access token", unset: []string{"component-access-token"}, input: "component-access-token", frag: "provider: tencentcloud with secret-id + secret-key"},
+		{name: "wechat deploy with only appid and secret", unset: []string{"component-access-token", "access-token"}, set: map[string]string{"appid": "wx1", "app-secret": secretApp}, input: "component-access-token", frag: "keyless role-arn"},
 		{name: "appid without secret", unset: []string{"access-token"}, set: map[string]string{"appid": "wx123"}, input: "app-secret", frag: "is required when appid is set"},
 		{name: "secret without appid", set: map[string]string{"app-secret": secretApp}, input: "appid", frag: "is required when app-secret is set"},
 		{name: "partial component triple", set: map[string]string{"component-appid": "wxc", "component-appsecret": secretCompApp}, input: "component-verify-ticket", frag: "needs all three"},
@@ -257,13 +273,8 @@ func assertNoSecrets(t *testing.T, s string) {
 func TestFromArgsErrors(t *testing.T) {
 	t.Parallel()
 	ws := newWorkspace(t)
-	getenv := func(k string) string {
-		if k == "GITHUB_WORKSPACE" {
-			return ws
-		}
-		return ""
-	}
-	base := []string{"--function-name", "login", "--path", "fn", "--envs", "dev-1", "--access-token", secretToken}
+	getenv := []string{"GITHUB_WORKSPACE=" + ws}
+	base := []string{"--function-name", "login", "--path", "fn", "--envs", "dev-1", "--access-token", secretToken, "--component-access-token", secretComponent}
 	tests := []struct {
 		name  string
 		args  []string
@@ -331,7 +342,7 @@ func TestFromArgsHelpVersion(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			t.Parallel()
-			_, err := FromArgs(tc.args, func(string) string { return "" })
+			_, err := FromArgs(tc.args, nil)
 			if !errors.Is(err, tc.want) {
 				t.Errorf("got %v, want %v", err, tc.want)
 			}
@@ -445,7 +456,7 @@ func TestDefaults(t *testing.T) {
 		t.Run(door, func(t *testing.T) {
 			t.Parallel()
 			ws := newWorkspace(t)
-			cfg, err := from(t, "", map[string]string{"function-name": "login", "envs": "dev-1", "access-token": secretToken},
+			cfg, err := from(t, "", map[string]string{"function-name": "login", "envs": "dev-1", "component-access-token": secretComponent},
 				map[string]string{"GITHUB_WORKSPACE": ws})
 			if err != nil {
 				t.Fatal(err)
@@ -454,33 +465,41 @@ func TestDefaults(t *testing.T) {
 				name      string
 				got, want any
 			}{
-				{"command", cfg.Command, "deploy"},
-				{"path", cfg.Path, "."},
-				{"path abs", cfg.PathAbs, ws},
-				{"files", cfg.Files, "**"},
-				{"functions", len(cfg.Functions), 0},
-				{"mode", cfg.Mode, "auto"},
+				{"command", cfg.Command, Deploy},
+				{"provider", cfg.Provider, ProviderWeChat},
+				{"targets", cfg.Targets, []Target{{Name: "login", Dir: ws, Shown: "."}}},
+				{"files", cfg.Files.Strings(), []string{"**"}},
+				{"mode", cfg.Mode, ModeAuto},
 				{"skip-unchanged", cfg.SkipUnchanged, true},
 				{"dry-run", cfg.DryRun, false},
 				{"size-limit", cfg.SizeLimit, int64(20 << 20)},
 				{"invoke", cfg.Invoke, false},
 				{"invoke-data", string(cfg.InvokeData), "{}"},
-				{"invoke-expect", cfg.InvokeExpect, ""},
+				{"invoke-expect", cfg.InvokeExpect.Set(), false},
 				{"rollback-on-failure", cfg.RollbackOnFailure, false},
 				{"concurrency", cfg.Concurrency, 4},
 				{"timeout", cfg.Timeout, 60 * time.Second},
 				{"retries", cfg.Retries, 3},
-				{"api-base-url", cfg.APIBaseURL, "https://api.weixin.qq.com"},
+				{"max-rps", cfg.MaxRPS, 20.0},
+				{"envs-per-call", cfg.WeChat.EnvsPerCall, 50},
+				{"api-base-url", cfg.WeChat.APIBaseURL, "https://api.weixin.qq.com"},
+				{"region", cfg.TencentCloud.Region, "ap-shanghai"},
+				{"runtime", cfg.TencentCloud.Runtime, "Nodejs18.15"},
+				{"handler", cfg.TencentCloud.Handler, "index.main"},
+				{"install-dependency", cfg.TencentCloud.InstallDependency, true},
+				{"oidc-audience", cfg.TencentCloud.OIDCAudience, "sts.tencentcloudapi.com"},
 				{"github-token", cfg.GitHubToken, ""},
-				{"comment", cfg.Comment, "auto"},
+				{"comment", cfg.Comment, CommentAuto},
 				{"summary", cfg.Summary, true},
 				{"entry", cfg.Entry, "index.js"},
 				{"output", cfg.Output, ""},
+				{"shard", cfg.Shard, Shard{}},
 				{"emulator", cfg.Emulator, false},
 				{"json", cfg.JSON, false},
 				{"action mode", cfg.ActionMode, door == "action"},
 				{"workspace", cfg.Workspace, ws},
-				{"warnings", len(cfg.Warnings), 0},
+				// No access token: the probe cannot run, and the run says so.
+				{"warnings", len(cfg.Warnings), 1},
 			}
 			if door == "cli" {
 				checks = append(checks, struct {
@@ -508,6 +527,11 @@ func TestContractDefaults(t *testing.T) {
 		"invoke-expect": "", "rollback-on-failure": "false", "concurrency": "4", "timeout": "60s", "retries": "3",
 		"api-base-url": "https://api.weixin.qq.com", "github-token": "", "comment": "auto", "summary": "true",
 		"entry": "index.js", "output": "",
+		"provider": "auto", "secret-id": "", "secret-key": "", "session-token": "", "role-arn": "", "oidc-provider-id": "",
+		"oidc-audience": "sts.tencentcloudapi.com", "region": "ap-shanghai", "tencentcloud-api-url": "",
+		"runtime": "Nodejs18.15", "handler": "index.main", "install-dependency": "true",
+		"function-timeout": "", "memory": "", "env-vars": "", "env-vars-secret": "false", "prune-triggers": "false",
+		"envs-file": "", "envs-per-call": "50", "max-rps": "20", "shards": "", "shard": "", "results-file": "", "results-files": "",
 	}
 	got := map[string]string{}
 	for _, d := range inputDefs() {
@@ -548,62 +572,63 @@ func TestGoodInputs(t *testing.T) {
 			}},
 		{name: "invoke expect regexp", inputs: map[string]string{"invoke": "true", "invoke-expect": "/^ok$/", "invoke-data": `{"a": [1, 2]}`},
 			check: func(t *testing.T, c *Config) {
-				if c.InvokeExpectRegexp == nil || !c.InvokeExpectRegexp.MatchString("ok") || c.InvokeExpectRegexp.MatchString("nok") {
-					t.Errorf("regexp = %v", c.InvokeExpectRegexp)
+				if c.InvokeExpect.Check("ok") != nil || c.InvokeExpect.Check("nok") == nil {
+					t.Errorf("expectation %v does not behave as /^ok$/", c.InvokeExpect)
 				}
 				wantEq(t, "data", string(c.InvokeData), `{"a": [1, 2]}`)
 			}},
 		{name: "invoke expect JSON", inputs: map[string]string{"invoke": "true", "invoke-expect": `{"ok":true}`},
 			check: func(t *testing.T, c *Config) {
-				wantEq(t, "expect", c.InvokeExpect, `{"ok":true}`)
-				if c.InvokeExpectRegexp != nil {
-					t.Error("regexp set for a JSON expectation")
+				wantEq(t, "expect", c.InvokeExpect.String(), `{"ok":true}`)
+				if c.InvokeExpect.Check(`{"ok":true,"n":1}`) != nil {
+					t.Error("a JSON expectation does not accept a superset")
 				}
 			}},
 		{name: "invoke expect negative number", inputs: map[string]string{"invoke": "true", "invoke-expect": "-1"},
-			check: func(t *testing.T, c *Config) { wantEq(t, "expect", c.InvokeExpect, "-1") }},
+			check: func(t *testing.T, c *Config) { wantEq(t, "expect", c.InvokeExpect.String(), "-1") }},
 		{name: "loopback http and trailing slash", inputs: map[string]string{"api-base-url": "http://127.0.0.1:8080/"},
-			check: func(t *testing.T, c *Config) { wantEq(t, "url", c.APIBaseURL, "http://127.0.0.1:8080") }},
+			check: func(t *testing.T, c *Config) { wantEq(t, "url", c.WeChat.APIBaseURL, "http://127.0.0.1:8080") }},
 		{name: "plain http to another host is a warning", inputs: map[string]string{"api-base-url": "http://wechat-mock:8080"},
 			check: func(t *testing.T, c *Config) {
-				wantEq(t, "url", c.APIBaseURL, "http://wechat-mock:8080")
+				wantEq(t, "url", c.WeChat.APIBaseURL, "http://wechat-mock:8080")
 				if len(c.Warnings) != 1 || !strings.Contains(c.Warnings[0], "unencrypted") {
 					t.Errorf("warnings = %q, want one about plain http", c.Warnings)
 				}
 			}},
 		{name: "localhost and ipv6 loopback", inputs: map[string]string{"api-base-url": "http://[::1]:9/prefix"},
-			check: func(t *testing.T, c *Config) { wantEq(t, "url", c.APIBaseURL, "http://[::1]:9/prefix") }},
-		{name: "functions globs", inputs: map[string]string{"function-name": "", "functions": "cloudfunctions/*\n\n  !cloudfunctions/old  \n"},
+			check: func(t *testing.T, c *Config) { wantEq(t, "url", c.WeChat.APIBaseURL, "http://[::1]:9/prefix") }},
+		{name: "functions globs", inputs: map[string]string{"function-name": "", "functions": "*\n\n  !nothing  \n# a comment [x\n"},
 			check: func(t *testing.T, c *Config) {
-				wantEq(t, "functions", c.Functions, []string{"cloudfunctions/*", "!cloudfunctions/old"})
+				wantEq(t, "targets", c.Targets, []Target{{Name: "fn", Dir: filepath.Join(c.Workspace, "fn"), Shown: "fn"}})
 			}},
-		{name: "project.config.json", inputs: map[string]string{"function-name": ""}, project: `{"cloudfunctionRoot": "cloudfunctions/"}`,
-			check: func(t *testing.T, c *Config) { wantEq(t, "root", c.CloudfunctionRoot, "cloudfunctions/") }},
+		{name: "absolute functions glob inside the workspace", inputs: map[string]string{"function-name": "", "functions": "{{ws}}/*"},
+			check: func(t *testing.T, c *Config) { wantEq(t, "target", c.Targets[0].Name, "fn") }},
+		{name: "project.config.json", inputs: map[string]string{"function-name": ""}, project: "\xef\xbb\xbf" + `{"cloudfunctionRoot": "./"}`,
+			check: func(t *testing.T, c *Config) { wantEq(t, "target", c.Targets[0].Name, "fn") }},
 		{name: "path cleaned", inputs: map[string]string{"path": "./fn/"},
-			check: func(t *testing.T, c *Config) { wantEq(t, "path", c.Path, "fn") }},
+			check: func(t *testing.T, c *Config) { wantEq(t, "dir", c.Targets[0].Dir, filepath.Join(c.Workspace, "fn")) }},
 		{name: "appid and secret", inputs: map[string]string{"access-token": "", "appid": "wx1", "app-secret": secretApp},
-			check: func(t *testing.T, c *Config) { wantEq(t, "appid", c.AppID, "wx1") }},
-		{name: "component triple", inputs: map[string]string{"access-token": "", "component-appid": "wxc", "component-appsecret": secretCompApp, "component-verify-ticket": secretTicket},
-			check: func(t *testing.T, c *Config) { wantEq(t, "ticket", c.ComponentVerifyTicket, secretTicket) }},
+			check: func(t *testing.T, c *Config) { wantEq(t, "appid", c.WeChat.AppID, "wx1") }},
+		{name: "component triple", inputs: map[string]string{"component-access-token": "", "component-appid": "wxc", "component-appsecret": secretCompApp, "component-verify-ticket": secretTicket},
+			check: func(t *testing.T, c *Config) { wantEq(t, "ticket", c.WeChat.ComponentVerifyTicket, secretTicket) }},
 		{name: "vpc", inputs: map[string]string{"vpc-id": "vpc-1", "subnet-id": "subnet-1", "mode": "create"},
 			check: func(t *testing.T, c *Config) {
-				wantEq(t, "vpc", []string{c.VPCID, c.SubnetID, c.Mode}, []string{"vpc-1", "subnet-1", "create"})
+				wantEq(t, "vpc", []string{c.VPCID, c.SubnetID, string(c.Mode)}, []string{"vpc-1", "subnet-1", "create"})
 			}},
-		{name: "pack needs no envs or credentials", command: "pack", inputs: map[string]string{"envs": "", "access-token": "", "output": "out.zip", "entry": "-"},
+		{name: "pack needs no envs or credentials", command: "pack", inputs: map[string]string{"envs": "", "access-token": "", "component-access-token": "", "output": "out.zip", "entry": "-"},
 			check: func(t *testing.T, c *Config) {
 				wantEq(t, "entry", c.Entry, "-")
-				wantEq(t, "output", c.Output, "out.zip")
-				wantEq(t, "output abs", c.OutputAbs, filepath.Join(c.Workspace, "out.zip"))
+				wantEq(t, "output", c.Output, filepath.Join(c.Workspace, "out.zip"))
 			}},
 		{name: "download", command: "download", inputs: map[string]string{"output": "code.zip", "path": "", "envs": "a,b"},
-			check: func(t *testing.T, c *Config) { wantEq(t, "command", c.Command, "download") }},
+			check: func(t *testing.T, c *Config) { wantEq(t, "command", c.Command, Download) }},
 		{name: "create ignores path", command: "create", inputs: map[string]string{"path": "does-not-exist"},
-			check: func(t *testing.T, c *Config) { wantEq(t, "command", c.Command, "create") }},
+			check: func(t *testing.T, c *Config) { wantEq(t, "command", c.Command, Create) }},
 		{name: "warnings", inputs: map[string]string{"invoke-expect": `"ok"`, "rollback-on-failure": "true", "output": "x"},
 			check: func(t *testing.T, c *Config) { wantEq(t, "warnings", len(c.Warnings), 3) }},
 		{name: "comment and size", inputs: map[string]string{"comment": "never", "size-limit": "1GiB"},
 			check: func(t *testing.T, c *Config) {
-				wantEq(t, "comment", c.Comment, "never")
+				wantEq(t, "comment", c.Comment, CommentNever)
 				wantEq(t, "size", c.SizeLimit, int64(1<<30))
 			}},
 	}
@@ -620,7 +645,9 @@ func TestGoodInputs(t *testing.T) {
 			for k, v := range inputs {
 				if v == "" {
 					delete(inputs, k)
+					continue
 				}
+				inputs[k] = strings.ReplaceAll(v, "{{ws}}", ws)
 			}
 			env := map[string]string{"GITHUB_WORKSPACE": ws}
 			a, err := viaAction(t, tc.command, inputs, env)
@@ -653,13 +680,8 @@ func wantEq(t *testing.T, name string, got, want any) {
 func TestFromArgsSyntax(t *testing.T) {
 	t.Parallel()
 	ws := newWorkspace(t)
-	getenv := func(k string) string {
-		if k == "GITHUB_WORKSPACE" {
-			return ws
-		}
-		return ""
-	}
-	base := []string{"--function-name", "login", "--envs=dev-1", "--access-token", secretToken}
+	getenv := []string{"GITHUB_WORKSPACE=" + ws}
+	base := []string{"--function-name", "login", "--envs=dev-1", "--component-access-token", secretComponent}
 	tests := []struct {
 		name  string
 		args  []string
@@ -676,12 +698,12 @@ func TestFromArgsSyntax(t *testing.T) {
 			wantEq(t, "envs", c.Envs, []string{"dev-1", "prod-2"})
 		}},
 		{"repeated files append", []string{"--files", "src/**", "--files", "!src/test/**"}, func(t *testing.T, c *Config) {
-			wantEq(t, "files", c.Files, "src/**\n!src/test/**")
+			wantEq(t, "files", c.Files.Strings(), []string{"src/**", "!src/test/**"})
 		}},
 		{"value with equals sign", []string{"--invoke-data={\"a\":\"b=c\"}"}, func(t *testing.T, c *Config) {
 			wantEq(t, "data", string(c.InvokeData), `{"a":"b=c"}`)
 		}},
-		{"negative number value", []string{"--invoke-expect", "-1"}, func(t *testing.T, c *Config) { wantEq(t, "expect", c.InvokeExpect, "-1") }},
+		{"negative number value", []string{"--invoke-expect", "-1"}, func(t *testing.T, c *Config) { wantEq(t, "expect", c.InvokeExpect.String(), "-1") }},
 		{"emulator needs no credentials", []string{"--emulator", "--api-base-url", "http://example.com", "--token", "t", "--json"},
 			func(t *testing.T, c *Config) {
 				wantEq(t, "emulator", []bool{c.Emulator, c.JSON}, []bool{true, true})
@@ -711,16 +733,16 @@ func TestFromArgsSyntax(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		wantEq(t, "emulate", []string{c.Command, c.Listen, c.EmulatorToken, strings.Join(c.Envs, ",")}, []string{"emulate", "127.0.0.1:0", "tok", "a,b"})
+		wantEq(t, "emulate", []string{string(c.Command), c.Listen, c.EmulatorToken, strings.Join(c.Envs, ",")}, []string{"emulate", "127.0.0.1:0", "tok", "a,b"})
 	})
 	t.Run("no workspace: path relative to cwd, no containment", func(t *testing.T) {
 		t.Parallel()
-		c, err := FromArgs([]string{"pack", "--function-name", "login", "--path", "testdata"}, func(string) string { return "" })
+		c, err := FromArgs([]string{"pack", "--function-name", "login", "--path", "testdata"}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		wd, _ := os.Getwd()
-		wantEq(t, "path abs", c.PathAbs, filepath.Join(wd, "testdata"))
+		wantEq(t, "path abs", c.Targets[0].Dir, filepath.Join(wd, "testdata"))
 		wantEq(t, "workspace", c.Workspace, "")
 	})
 }
@@ -750,13 +772,13 @@ func TestComponentTokenAloneIsNotEnoughForCreateOrDownload(t *testing.T) {
 	t.Parallel()
 	for _, command := range []string{"create", "download"} {
 		args := []string{command, "--function-name", "login", "--envs", "dev-1", "--component-access-token", "CAT-123456789", "--output", filepath.Join(t.TempDir(), "x.zip")}
-		_, err := FromArgs(args, func(string) string { return "" })
+		_, err := FromArgs(args, nil)
 		var ie *InputError
 		if !errors.As(err, &ie) || ie.Input != "access-token" {
 			t.Errorf("%s: err = %v, want an access-token InputError", command, err)
 		}
 	}
-	if _, err := FromArgs([]string{"invoke", "--function-name", "login", "--envs", "dev-1", "--component-access-token", "CAT-123456789"}, func(string) string { return "" }); err != nil {
+	if _, err := FromArgs([]string{"invoke", "--function-name", "login", "--envs", "dev-1", "--component-access-token", "CAT-123456789"}, nil); err != nil {
 		t.Errorf("invoke with a component token: %v (batch mode invokes with it)", err)
 	}
 }

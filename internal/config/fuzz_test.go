@@ -108,7 +108,7 @@ func FuzzFromArgs(f *testing.F) {
 		if s == "" {
 			args = nil
 		}
-		cfg, err := FromArgs(args, func(string) string { return "" })
+		cfg, err := FromArgs(args, nil)
 		switch {
 		case errors.Is(err, ErrHelp), errors.Is(err, ErrVersion):
 			return
@@ -123,8 +123,10 @@ func FuzzFromArgs(f *testing.F) {
 			cfg.Retries < 0 || cfg.Retries > 10 || cfg.Timeout <= 0 || cfg.SizeLimit <= 0 || cfg.SizeLimit > maxSizeLimit {
 			t.Fatalf("accepted an out-of-range config %+v from %q", cfg, args)
 		}
-		if cfg.FunctionName != "" && !functionNamePattern.MatchString(cfg.FunctionName) {
-			t.Fatalf("accepted function name %q", cfg.FunctionName)
+		for _, tg := range cfg.Targets {
+			if !FunctionNamePattern.MatchString(tg.Name) {
+				t.Fatalf("accepted function name %q", tg.Name)
+			}
 		}
 	})
 }

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -28,6 +29,9 @@ func ProjectFunctionRoot(dir string) (root string, found bool, err error) {
 	if err != nil {
 		return "", false, fmt.Errorf("%s: %w", name, err)
 	}
+	// Windows editors (and DevTools on Windows) may start the file with a
+	// UTF-8 byte order mark, which encoding/json refuses.
+	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
 	var pc struct {
 		CloudfunctionRoot *string `json:"cloudfunctionRoot"`
 	}
