@@ -192,7 +192,9 @@ func TestProviderGoodInputs(t *testing.T) {
 				wantEq(t, "results-file", c.ResultsFile, filepath.Join(c.Workspace, "results/r.json"))
 			}},
 		{name: "merge", command: "merge", inputs: map[string]string{"results-files": "results/*.json"},
-			check: func(t *testing.T, c *Config) { wantEq(t, "globs", c.ResultsFiles.Strings(), []string{"results/*.json"}) }},
+			check: func(t *testing.T, c *Config) {
+				wantEq(t, "globs", c.ResultsFiles.Strings(), []string{"results/*.json"})
+			}},
 		{name: "pack --path names the function after the folder", command: "pack", inputs: map[string]string{"path": "fn"},
 			check: func(t *testing.T, c *Config) { wantEq(t, "name", c.FunctionName(), "fn") }},
 	}
