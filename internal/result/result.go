@@ -104,11 +104,17 @@ type Run struct {
 	// (results-file), for outputs that must point at it when they cannot
 	// hold everything.
 	ResultsFile string
+	// Matrix is the plan command's `matrix` output,
+	// {"shard":["1/N",…]}; "" for other commands.
+	Matrix string
+	// Problems are reasons the run as a whole failed beyond its pairs (a
+	// shard's results missing from a merge); each is shown like a warning.
+	Problems []string
 }
 
 // OK reports whether every pair succeeded and the run was not interrupted.
 func (r *Run) OK() bool {
-	if r.Interrupted {
+	if r.Interrupted || len(r.Problems) > 0 {
 		return false
 	}
 	for _, res := range r.Results {
