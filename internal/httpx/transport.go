@@ -26,6 +26,14 @@ func (e *RedirectError) Error() string {
 		"(point the API URL input at the final address instead)", e.Status, e.FromHost, e.ToScheme, e.ToHost)
 }
 
+// NotSentError is a request that never left: the rate limit's wait could not
+// finish (the call's deadline or the run's cancel came first). Callers use it
+// to say that nothing was applied.
+type NotSentError struct{ Err error }
+
+func (e *NotSentError) Error() string { return "not sent: " + e.Err.Error() }
+func (e *NotSentError) Unwrap() error { return e.Err }
+
 // Transport guards a RoundTripper. The zero value wraps http.DefaultTransport
 // with no rate limit.
 type Transport struct {
@@ -44,9 +52,9 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 				req.Body.Close()
 			}
 			if ctxErr := req.Context().Err(); ctxErr != nil {
-				return nil, ctxErr
+				return nil, &NotSentError{Err: ctxErr}
 			}
-			return nil, fmt.Errorf("rate limit (max-rps): %w", err)
+			return nil, &NotSentError{Err: fmt.Errorf("rate limit (max-rps): %w", err)}
 		}
 	}
 	base := t.Base
