@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wxcloud-deploy/wxcloud-deploy/internal/httpx"
 	"github.com/wxcloud-deploy/wxcloud-deploy/internal/redact"
 )
 
@@ -21,6 +22,9 @@ const (
 	// maxAPIResponse bounds what is read from an API call's answer: they are
 	// a few hundred bytes; anything near this is a misrouted request.
 	maxAPIResponse = 4 << 20
+	// maxErrorBody bounds what is read of an HTTP error page (a download URL
+	// that expired answers with a small XML document).
+	maxErrorBody = 64 << 10
 )
 
 // Client talks to the cloud development server API. It is safe for concurrent
@@ -45,18 +49,20 @@ type Client struct {
 type Option func(*Client)
 
 // NewClient returns a client using hc (nil: a client of its own with the
-// default transport).
+// default transport). Whatever hc is, the client sends through a copy whose
+// transport is an httpx.Transport (hc's own when it already is one, carrying
+// the run's max-rps limiter; else a guard around hc's transport) and whose
+// redirect policy is httpx's: a redirect to another origin or from https to
+// http is refused, so neither a token nor a zip is re-sent to a host the user
+// did not name.
 func NewClient(hc *http.Client, opts ...Option) *Client {
-	if hc == nil {
-		hc = &http.Client{}
-	}
 	c := &Client{
-		hc:       hc,
+		hc:       guarded(hc),
 		base:     defaultBaseURL,
 		retries:  3,
 		initial:  500 * time.Millisecond,
 		max:      8 * time.Second,
-		sleep:    SleepContext,
+		sleep:    httpx.Sleep,
 		rand:     rand.Float64,
 		timeout:  60 * time.Second,
 		now:      time.Now,
@@ -67,6 +73,22 @@ func NewClient(hc *http.Client, opts ...Option) *Client {
 		o(c)
 	}
 	return c
+}
+
+func guarded(hc *http.Client) *http.Client {
+	var base http.RoundTripper
+	if hc != nil {
+		base = hc.Transport
+	}
+	t, ok := base.(*httpx.Transport)
+	if !ok {
+		t = &httpx.Transport{Base: base}
+	}
+	g := httpx.NewClient(t)
+	if hc != nil {
+		g.Jar, g.Timeout = hc.Jar, hc.Timeout
+	}
+	return g
 }
 
 // WithBaseURL sets the API origin (a proxy, the emulator, a test server).
@@ -111,7 +133,9 @@ func WithRand(f func() float64) Option {
 	}
 }
 
-// WithTimeout bounds each HTTP attempt (not the whole call with its retries).
+// WithTimeout bounds each HTTP attempt, and also the sum of the waits between
+// the retries of one call (httpx.Backoff.Budget): a vendor asking for a
+// longer wait (Retry-After) ends the retries instead of holding the deploy.
 func WithTimeout(d time.Duration) Option {
 	return func(c *Client) {
 		if d > 0 {
@@ -120,7 +144,8 @@ func WithTimeout(d time.Duration) Option {
 	}
 }
 
-// WithClock sets the clock used to expire cached tokens.
+// WithClock sets the clock used to expire cached tokens and to read an
+// HTTP-date Retry-After.
 func WithClock(now func() time.Time) Option {
 	return func(c *Client) {
 		if now != nil {
@@ -131,8 +156,9 @@ func WithClock(now func() time.Time) Option {
 
 // WithTokens sets the token sources: access for createfunction,
 // downloadfunction and invoke; component for the batch calls (and invoke in
-// batch mode). Either may be nil; a nil component means the batch calls use
-// access.
+// batch mode). Either may be nil. There is no fallback between them: the
+// batch calls refuse a Mini Program's token (API-NOTES.md), so without a
+// component source they fail before sending anything.
 func WithTokens(access, component TokenSource) Option {
 	return func(c *Client) {
 		c.access = access
@@ -159,22 +185,6 @@ func WithLogf(f func(format string, args ...any)) Option {
 	}
 }
 
-// SleepContext waits d or until ctx ends; the default sleep of retries, and
-// of anything else that backs off.
-func SleepContext(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
 func (c *Client) log(format string, args ...any) {
 	c.logf("%s", c.redactor.String(fmt.Sprintf(format, args...)))
 }
@@ -184,9 +194,9 @@ func (c *Client) log(format string, args ...any) {
 type tokenKind int
 
 const (
-	noToken     tokenKind = iota // the token endpoints themselves
-	accessToken                  // access_token or authorizer_access_token
-	batchToken                   // component_access_token, else access_token
+	noToken        tokenKind = iota // the token endpoints and download URLs
+	accessToken                     // access_token or authorizer_access_token
+	componentToken                  // component_access_token, never anything else
 )
 
 // body is a request body that can be opened again for each attempt.
@@ -209,8 +219,10 @@ type call struct {
 	query    url.Values // besides access_token
 	body     body
 	token    tokenKind
-	raw      bool  // return the body as is (code download) instead of decoding JSON
-	limit    int64 // response size limit
+	// sink, when set, receives the answer's body as it arrives (the code
+	// download) instead of it being decoded as JSON.
+	sink  io.Writer
+	limit int64 // response size limit
 	// hideQuery drops the whole query from URLs shown in errors: signed
 	// download URLs carry their signature there.
 	hideQuery bool
@@ -219,11 +231,16 @@ type call struct {
 // outcome is the result of one attempt.
 type outcome struct {
 	resp      *response
-	raw       []byte
+	written   int64 // bytes copied to the sink
 	err       error // *APIError, or a cause for a TransportError
 	status    int
 	transient bool
-	reason    string // for the retry log line
+	// lost: the request may have reached the server and no readable answer
+	// came back (network error after dialling, timeout, gateway error,
+	// unreadable body, cancelled in flight).
+	lost   bool
+	after  time.Duration // the server's Retry-After
+	reason string        // for the retry log line
 }
 
 // do runs a call: token, retries, and one refresh after errcode 42001.
@@ -232,15 +249,9 @@ func (c *Client) do(ctx context.Context, cl call) (*outcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	var tok string
-	if src != nil {
-		if tok, err = src.Token(ctx); err != nil {
-			return nil, c.redactor.Error(fmt.Errorf("%s: getting a token: %w", cl.endpoint, err))
-		}
-		if tok == "" {
-			return nil, errNoToken("%s: the token source returned an empty token", cl.endpoint)
-		}
-		c.redactor.Add(tok)
+	tok, err := c.token(ctx, cl, src)
+	if err != nil {
+		return nil, err
 	}
 	attempts := 0
 	refreshed := false
@@ -271,21 +282,36 @@ func (c *Client) do(ctx context.Context, cl call) (*outcome, error) {
 	}
 }
 
+// token gets the call's token before anything is sent, so a failure here
+// means the call's endpoint never saw a request.
+func (c *Client) token(ctx context.Context, cl call, src TokenSource) (string, error) {
+	if src == nil {
+		return "", nil
+	}
+	tok, err := src.Token(ctx)
+	if err == nil && tok == "" {
+		err = errNoToken("the token source returned an empty token")
+	}
+	if err != nil {
+		return "", newTokenError(cl.endpoint, cl.token, c.redactor.Error(err))
+	}
+	c.redactor.Add(tok)
+	return tok, nil
+}
+
 func (c *Client) source(cl call) (TokenSource, error) {
 	switch cl.token {
 	case accessToken:
 		if c.access == nil {
-			return nil, errNoToken("%s needs an access token: set access-token, or appid/app-secret", cl.endpoint)
+			return nil, errNoToken("%s needs access-token (an authorizer_access_token, or the Mini Program's own access_token), or appid/app-secret to fetch one", cl.endpoint)
 		}
 		return c.access, nil
-	case batchToken:
-		if c.component != nil {
-			return c.component, nil
+	case componentToken:
+		if c.component == nil {
+			return nil, errNoToken("%s needs a component_access_token: set component-access-token, or component-appid, component-appsecret and component-verify-ticket "+
+				"(a Mini Program's access token is refused by this call, so none is sent)", cl.endpoint)
 		}
-		if c.access == nil {
-			return nil, errNoToken("%s needs a component_access_token or access token: set access-token, component-access-token, or appid/app-secret", cl.endpoint)
-		}
-		return c.access, nil
+		return c.component, nil
 	}
 	return nil, nil
 }
@@ -308,71 +334,80 @@ func (c *Client) urlFor(cl call, tok string) string {
 	return u
 }
 
-// send makes up to 1+retries attempts. It returns the outcome, the number of
-// requests sent and a redacted error.
-func (c *Client) send(ctx context.Context, cl call, tok string) (*outcome, int, error) {
-	u := c.urlFor(cl, tok)
-	total := c.retries + 1
-	for attempt := 1; ; attempt++ {
-		if err := ctx.Err(); err != nil {
-			return nil, attempt - 1, c.interrupted(cl, err)
-		}
-		out := c.attempt(ctx, cl, u)
-		if out.err == nil {
-			return &out, attempt, nil
-		}
-		if err := ctx.Err(); err != nil {
-			return nil, attempt, c.interrupted(cl, err)
-		}
-		if !out.transient || attempt >= total {
-			return &out, attempt, c.final(cl, out, attempt)
-		}
-		d := c.backoff(attempt)
-		c.log("retrying %s after %s (attempt %d/%d) in %s", cl.endpoint, out.reason, attempt+1, total, roundDelay(d))
-		if err := c.sleep(ctx, d); err != nil {
-			return nil, attempt, c.interrupted(cl, err)
-		}
+func (c *Client) backoff() httpx.Backoff {
+	return httpx.Backoff{
+		Retries: c.retries,
+		Initial: c.initial,
+		Max:     c.max,
+		Budget:  c.timeout,
+		Rand:    c.rand,
+		Sleep:   c.sleep,
 	}
 }
 
-func (c *Client) interrupted(cl call, err error) error {
-	return c.redactor.Error(fmt.Errorf("%s: interrupted: %w", cl.endpoint, err))
+// send makes up to 1+retries attempts through httpx.Backoff. It returns the
+// last outcome, the number of requests sent and a redacted error.
+func (c *Client) send(ctx context.Context, cl call, tok string) (*outcome, int, error) {
+	u := c.urlFor(cl, tok)
+	var last outcome
+	sent := 0
+	lost := false
+	a, _ := c.backoff().Do(ctx, func(int) httpx.Attempt {
+		if err := ctx.Err(); err != nil {
+			return httpx.Attempt{Err: err}
+		}
+		sent++
+		last = c.attempt(ctx, cl, u)
+		lost = lost || last.lost
+		return httpx.Attempt{Err: last.err, Retry: last.transient, After: last.after, Reason: last.reason}
+	}, func(a httpx.Attempt, n int, wait time.Duration) {
+		c.log("retrying %s after %s (attempt %d/%d) in %s", cl.endpoint, a.Reason, n+1, c.retries+1, roundDelay(wait))
+	})
+	switch {
+	case a.Err == nil:
+		return &last, sent, nil
+	case ctx.Err() != nil && (sent == 0 || last.lost || last.transient):
+		// Cancelled before sending, in flight, or while waiting to retry; a
+		// definitive answer that arrived just before is reported as itself.
+		if sent == 0 {
+			return nil, 0, c.interrupted(cl, ctx.Err(), sent, lost)
+		}
+		return &last, sent, c.interrupted(cl, ctx.Err(), sent, lost)
+	}
+	return &last, sent, c.final(cl, last, sent, lost)
+}
+
+// interrupted is the error of a call the caller cancelled. Before any request
+// it is only the cancellation; after one it is a TransportError that says
+// whether an answer was lost on the way.
+func (c *Client) interrupted(cl call, err error, sent int, lost bool) error {
+	err = c.redactor.Error(fmt.Errorf("interrupted: %w", err))
+	if sent == 0 {
+		return c.redactor.Error(fmt.Errorf("%s: %w", cl.endpoint, err))
+	}
+	return &TransportError{Endpoint: cl.endpoint, Attempts: sent, Err: err, AnswerLost: lost, r: c.redactor}
 }
 
 // final turns the last failed attempt into the error the caller sees.
-func (c *Client) final(cl call, out outcome, attempts int) error {
+func (c *Client) final(cl call, out outcome, attempts int, lost bool) error {
 	var apiErr *APIError
 	if errors.As(out.err, &apiErr) {
 		apiErr.Attempts = attempts
 		return apiErr
 	}
 	te := &TransportError{
-		Endpoint: cl.endpoint,
-		Attempts: attempts,
-		Err:      c.redactor.Error(out.err),
-		Status:   out.status,
-		r:        c.redactor,
+		Endpoint:   cl.endpoint,
+		Attempts:   attempts,
+		Err:        c.redactor.Error(out.err),
+		Status:     out.status,
+		AnswerLost: lost,
+		r:          c.redactor,
 	}
 	// Only a gateway's answer (or a cut connection) suggests the body size.
 	if cl.body != nil && (out.status >= 500 || out.status == http.StatusRequestEntityTooLarge || out.status == 0) {
 		te.BodySize = cl.body.size()
 	}
 	return te
-}
-
-// backoff is the wait before retry n (n >= 1): full jitter over an
-// exponentially growing cap.
-func (c *Client) backoff(n int) time.Duration {
-	d := c.initial
-	for i := 1; i < n && d < c.max; i++ {
-		d *= 2
-	}
-	d = min(d, c.max)
-	f := c.rand()
-	if f < 0 || f >= 1 {
-		f = 0.5
-	}
-	return time.Duration(f * float64(d))
 }
 
 func roundDelay(d time.Duration) time.Duration {
@@ -387,6 +422,26 @@ func (c *Client) attempt(ctx context.Context, cl call, u string) outcome {
 	actx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 
+	req, err := c.newRequest(actx, cl, u)
+	if err != nil {
+		return outcome{err: err}
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return c.netFailure(ctx, actx, cl, err)
+	}
+	defer resp.Body.Close()
+
+	if resp.StatusCode < 200 || resp.StatusCode >= 300 {
+		return c.statusFailure(ctx, actx, cl, resp)
+	}
+	if cl.sink != nil {
+		return c.copyTo(ctx, actx, cl, resp)
+	}
+	return c.decodeAnswer(ctx, actx, cl, resp)
+}
+
+func (c *Client) newRequest(ctx context.Context, cl call, u string) (*http.Request, error) {
 	method := cl.method
 	if method == "" {
 		method = http.MethodPost
@@ -395,32 +450,57 @@ func (c *Client) attempt(ctx context.Context, cl call, u string) outcome {
 	if cl.body != nil {
 		rd = cl.body.open()
 	}
-	req, err := http.NewRequestWithContext(actx, method, u, rd)
+	req, err := http.NewRequestWithContext(ctx, method, u, rd)
 	if err != nil {
-		return outcome{err: fmt.Errorf("building the request for %s: %w (check api-base-url)", c.shownURL(cl, u), c.sanitize(cl, err))}
+		return nil, fmt.Errorf("building the request for %s: %w (check api-base-url)", c.shownURL(cl, u), c.sanitize(cl, err))
 	}
 	if cl.body != nil {
 		b := cl.body
 		// The upload body is a streaming reader, which NewRequest cannot size
-		// or rewind on its own.
+		// or rewind on its own; GetBody reopens it for a same-origin redirect.
 		req.ContentLength = b.size()
 		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(b.open()), nil }
 		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("User-Agent", userAgent)
+	return req, nil
+}
 
-	resp, err := c.hc.Do(req)
+// statusFailure classifies an HTTP error status. 429 and 5xx are transient
+// (honouring Retry-After); other statuses are a proxy or URL problem that a
+// retry will not fix.
+func (c *Client) statusFailure(ctx, actx context.Context, cl call, resp *http.Response) outcome {
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	if err != nil {
-		return c.netFailure(ctx, actx, cl, err)
+		o := c.netFailure(ctx, actx, cl, err)
+		o.status = resp.StatusCode
+		return o
 	}
-	defer resp.Body.Close()
+	status := resp.StatusCode
+	out := outcome{status: status, err: statusErr(c.redactor, status, data)}
+	after, _ := httpx.RetryAfter(resp.Header, c.now())
+	switch {
+	case status == http.StatusTooManyRequests:
+		out.transient, out.after, out.reason = true, after, "HTTP 429"
+		out.err = fmt.Errorf("%w (the API is throttling this client: lower max-rps or concurrency)", out.err)
+	case status >= 500:
+		out.transient, out.lost, out.after, out.reason = true, true, after, fmt.Sprintf("HTTP %d", status)
+	case cl.sink != nil:
+		out.err = fmt.Errorf("%w (the download URL may have expired: fetch a new one)", out.err)
+	default:
+		out.err = fmt.Errorf("%w (check api-base-url)", out.err)
+	}
+	return out
+}
 
+// decodeAnswer reads and decodes an API call's JSON answer.
+func (c *Client) decodeAnswer(ctx, actx context.Context, cl call, resp *http.Response) outcome {
 	limit := cl.limit
 	if limit <= 0 {
 		limit = maxAPIResponse
 	}
-	if resp.ContentLength > limit && resp.StatusCode < 300 {
-		return outcome{status: resp.StatusCode, err: tooLarge(cl, resp.ContentLength, limit)}
+	if resp.ContentLength > limit {
+		return outcome{status: resp.StatusCode, lost: true, err: tooLarge(cl, resp.ContentLength, limit)}
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
@@ -429,32 +509,17 @@ func (c *Client) attempt(ctx context.Context, cl call, u string) outcome {
 		return o
 	}
 	if int64(len(data)) > limit {
-		return outcome{status: resp.StatusCode, err: tooLarge(cl, -1, limit)}
+		return outcome{status: resp.StatusCode, lost: true, err: tooLarge(cl, -1, limit)}
 	}
-
-	switch {
-	case resp.StatusCode >= 500:
-		return outcome{status: resp.StatusCode, transient: true, reason: fmt.Sprintf("HTTP %d", resp.StatusCode), err: statusErr(resp.StatusCode, data)}
-	case resp.StatusCode < 200 || resp.StatusCode >= 300:
-		err := statusErr(resp.StatusCode, data)
-		if cl.raw {
-			err = fmt.Errorf("%w (the download URL may have expired: fetch a new one)", err)
-		} else {
-			err = fmt.Errorf("%w (check api-base-url)", err)
-		}
-		return outcome{status: resp.StatusCode, err: err}
-	}
-	if cl.raw {
-		return outcome{status: resp.StatusCode, raw: data}
-	}
-	r, err := decodeResponse(data)
+	r, err := decodeResponse(c.redactor, data)
 	if err != nil {
 		var be *bodyError
 		reason := "an unreadable body"
 		if errors.As(err, &be) {
 			reason = be.kind
 		}
-		return outcome{status: resp.StatusCode, transient: true, reason: reason, err: err}
+		// A gateway's HTML page or a cut body: the call may have been done.
+		return outcome{status: resp.StatusCode, transient: true, lost: true, reason: reason, err: err}
 	}
 	out := outcome{status: resp.StatusCode, resp: r}
 	if r.Errcode != 0 {
@@ -470,17 +535,68 @@ func (c *Client) attempt(ctx context.Context, cl call, u string) outcome {
 	return out
 }
 
+// copyTo streams a download to the call's sink, refusing more than the limit.
+// A failure before the first byte is retried; after it, the sink holds part
+// of the code and the caller must start over.
+func (c *Client) copyTo(ctx, actx context.Context, cl call, resp *http.Response) outcome {
+	status := resp.StatusCode
+	if resp.ContentLength > cl.limit {
+		return outcome{status: status, err: tooLarge(cl, resp.ContentLength, cl.limit)}
+	}
+	w := &countingWriter{w: cl.sink}
+	_, err := io.Copy(w, io.LimitReader(resp.Body, cl.limit))
+	switch {
+	case w.err != nil:
+		return outcome{status: status, written: w.n, err: fmt.Errorf("writing the code after %d bytes: %w", w.n, w.err)}
+	case err != nil:
+		o := c.netFailure(ctx, actx, cl, err)
+		o.status, o.written = status, w.n
+		if w.n > 0 {
+			o.transient = false
+			o.err = fmt.Errorf("the download was cut short after %d bytes (try again): %w", w.n, o.err)
+		}
+		return o
+	}
+	var one [1]byte
+	if n, _ := io.ReadFull(resp.Body, one[:]); n > 0 {
+		return outcome{status: status, written: w.n, err: tooLarge(cl, -1, cl.limit)}
+	}
+	return outcome{status: status, written: w.n}
+}
+
+type countingWriter struct {
+	w   io.Writer
+	n   int64
+	err error
+}
+
+func (w *countingWriter) Write(p []byte) (int, error) {
+	n, err := w.w.Write(p)
+	w.n += int64(n)
+	if err != nil {
+		w.err = err
+	}
+	return n, err
+}
+
 // netFailure classifies a failure to get or read a response. A cancelled
-// caller is not a network failure; the attempt's own timeout is.
+// caller is not a network failure; the attempt's own timeout is. A refused
+// redirect is final, and so is a refused connection, which also proves the
+// request never left.
 func (c *Client) netFailure(ctx, actx context.Context, cl call, err error) outcome {
 	err = c.sanitize(cl, err)
-	if ctx.Err() != nil {
+	var re *httpx.RedirectError
+	switch {
+	case ctx.Err() != nil:
+		return outcome{err: err, lost: true}
+	case errors.As(err, &re):
 		return outcome{err: err}
+	case actx.Err() != nil || errors.Is(err, context.DeadlineExceeded):
+		return outcome{transient: true, lost: true, reason: "a timeout", err: fmt.Errorf("no response within %s (raise the timeout input if the API is slow): %w", c.timeout, err)}
+	case isDialError(err):
+		return outcome{transient: true, reason: "a network error", err: fmt.Errorf("network error (could not connect): %w", err)}
 	}
-	if actx.Err() != nil || errors.Is(err, context.DeadlineExceeded) {
-		return outcome{transient: true, reason: "a timeout", err: fmt.Errorf("no response within %s (raise the timeout input if the API is slow): %w", c.timeout, err)}
-	}
-	return outcome{transient: true, reason: "a network error", err: fmt.Errorf("network error: %w", err)}
+	return outcome{transient: true, lost: true, reason: "a network error", err: fmt.Errorf("network error: %w", err)}
 }
 
 // sanitize replaces a *url.Error, whose URL holds the token (or a download
@@ -502,23 +618,23 @@ func (c *Client) shownURL(cl call, u string) string {
 	return c.redactor.String(u)
 }
 
-func statusErr(status int, data []byte) error {
+func statusErr(r *redact.Redactor, status int, data []byte) error {
 	text := http.StatusText(status)
 	if text == "" {
 		text = "status"
 	}
-	if _, err := decodeResponse(data); err != nil {
+	if _, err := decodeResponse(r, data); err != nil {
 		if status >= 500 {
 			return fmt.Errorf("HTTP %d %s with a non-JSON body (gateway error)", status, text)
 		}
 		return fmt.Errorf("HTTP %d %s", status, text)
 	}
-	return fmt.Errorf("HTTP %d %s: %s", status, text, snippet(data))
+	return fmt.Errorf("HTTP %d %s: %s", status, text, snippet(r, data))
 }
 
 func tooLarge(cl call, size, limit int64) error {
 	what := "the response"
-	if cl.raw {
+	if cl.sink != nil {
 		what = "the download"
 	}
 	if size >= 0 {

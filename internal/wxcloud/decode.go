@@ -13,20 +13,35 @@ import (
 )
 
 // response is the union of the fields every endpoint answers with. The
-// decoder is deliberately tolerant: numbers sent as strings, a resp_data sent
-// as an object, fail lists under either name with "errmsg" or "errormsg".
+// decoder is deliberately tolerant where a value is plain (numbers sent as
+// strings, a resp_data sent as an object, "errmsg" or "errormsg"), and keeps
+// fail lists as found: which env failed is read against the request by
+// readFailList, the one place that decides.
 type response struct {
 	Errcode int
 	Errmsg  string
-	// Failed merges fail_env_list (batchuploadscf) and fail_list
+	// FailEntries merges fail_env_list (batchuploadscf) and fail_list
 	// (batchuploadscfcode): servers have been seen to use either.
-	Failed               []EnvFailure
+	FailEntries []failEntry
+	// FailListProblem says why a fail list present in the answer is not an
+	// array ("fail_list is a string"); "" when there is none or it is one.
+	FailListProblem      string
 	RespData             string
 	URL                  string
 	Checksum             string
 	AccessToken          string
 	ComponentAccessToken string
 	ExpiresIn            int
+}
+
+// failEntry is one element of a fail list, as found.
+type failEntry struct {
+	raw     string // the element's JSON text, for messages
+	object  bool
+	env     string
+	envKind string // "" absent or null, "string", or the JSON kind of a non-string env
+	errcode int
+	msg     string
 }
 
 type rawResponse struct {
@@ -70,11 +85,14 @@ func (e *bodyError) Error() string {
 
 func (e *bodyError) Unwrap() error { return e.cause }
 
-// snippet returns the start of a body for a message, secret values masked
-// before it is cut (and before %q escapes the quotes the patterns rely on).
-func snippet(b []byte) string {
+// snippet returns the start of a body for a message. The whole body goes
+// through the client's Redactor, which knows every token and secret of the
+// run, before it is cut (and before %q escapes the quotes the patterns rely
+// on): cut first, and a token straddling the cut would leave its prefix
+// behind, which no pattern recognises.
+func snippet(r *redact.Redactor, b []byte) string {
 	const n = 80
-	s := redact.New().String(strings.TrimSpace(string(b)))
+	s := r.String(strings.TrimSpace(string(b)))
 	if len(s) > n {
 		s = strings.ToValidUTF8(s[:n], "") + "…"
 	}
@@ -83,14 +101,15 @@ func snippet(b []byte) string {
 
 var trailingCommaRE = regexp.MustCompile(`,(\s*[}\]])`)
 
-// decodeResponse parses an API response body.
-func decodeResponse(body []byte) (*response, error) {
+// decodeResponse parses an API response body; red masks the snippets its
+// errors quote.
+func decodeResponse(red *redact.Redactor, body []byte) (*response, error) {
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 {
 		return nil, &bodyError{kind: "an empty body"}
 	}
 	if trimmed[0] != '{' {
-		return nil, &bodyError{kind: "a non-JSON body", snippet: snippet(trimmed)}
+		return nil, &bodyError{kind: "a non-JSON body", snippet: snippet(red, trimmed)}
 	}
 	var raw rawResponse
 	err := json.Unmarshal(trimmed, &raw)
@@ -110,14 +129,14 @@ func decodeResponse(body []byte) (*response, error) {
 		if strings.Contains(err.Error(), "unexpected end") {
 			kind = "a truncated JSON body"
 		}
-		return nil, &bodyError{kind: kind, snippet: snippet(trimmed), cause: err}
+		return nil, &bodyError{kind: kind, snippet: snippet(red, trimmed), cause: err}
 	}
 	var r response
 	if r.Errcode, err = jsonInt(raw.Errcode); err != nil {
-		return nil, &bodyError{kind: "a malformed JSON body", snippet: snippet(trimmed), cause: fmt.Errorf("errcode: %w", err)}
+		return nil, &bodyError{kind: "a malformed JSON body", snippet: snippet(red, trimmed), cause: fmt.Errorf("errcode: %w", err)}
 	}
 	if r.ExpiresIn, err = jsonInt(raw.ExpiresIn); err != nil {
-		return nil, &bodyError{kind: "a malformed JSON body", snippet: snippet(trimmed), cause: fmt.Errorf("expires_in: %w", err)}
+		return nil, &bodyError{kind: "a malformed JSON body", snippet: snippet(red, trimmed), cause: fmt.Errorf("expires_in: %w", err)}
 	}
 	r.Errmsg = jsonString(raw.Errmsg)
 	r.RespData = jsonString(raw.RespData)
@@ -125,45 +144,79 @@ func decodeResponse(body []byte) (*response, error) {
 	r.Checksum = jsonString(raw.Checksum)
 	r.AccessToken = jsonString(raw.AccessToken)
 	r.ComponentAccessToken = jsonString(raw.ComponentAccessToken)
-	for _, list := range []json.RawMessage{raw.FailEnvList, raw.FailList} {
-		for _, item := range listItems(list) {
-			r.Failed = append(r.Failed, decodeFailure(item))
+	for _, list := range []struct {
+		name string
+		raw  json.RawMessage
+	}{{"fail_env_list", raw.FailEnvList}, {"fail_list", raw.FailList}} {
+		items, problem := listItems(list.name, list.raw)
+		if problem != "" && r.FailListProblem == "" {
+			r.FailListProblem = problem
+		}
+		for _, item := range items {
+			r.FailEntries = append(r.FailEntries, decodeFailure(item))
 		}
 	}
 	return &r, nil
 }
 
-// listItems splits a JSON array; a lone object counts as a list of one, and
-// null or anything else as empty.
-func listItems(raw json.RawMessage) []json.RawMessage {
+// listItems splits a JSON array. Absent or null is an empty list; anything
+// else (a string, a number, a lone object) is not a list the client can
+// read, and problem says so: guessing what a string means would be claiming
+// to know which env failed.
+func listItems(name string, raw json.RawMessage) (items []json.RawMessage, problem string) {
 	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 {
-		return nil
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, ""
 	}
-	switch raw[0] {
-	case '[':
-		var items []json.RawMessage
+	if raw[0] == '[' {
 		if err := json.Unmarshal(raw, &items); err == nil {
-			return items
+			return items, ""
 		}
-	case '{':
-		return []json.RawMessage{raw}
 	}
-	return nil
+	return nil, fmt.Sprintf("%s is %s, not an array", name, jsonKind(raw))
 }
 
-func decodeFailure(item json.RawMessage) EnvFailure {
-	var rf rawFailure
-	if err := json.Unmarshal(item, &rf); err != nil {
-		// Not an object: keep whatever it says as the message.
-		return EnvFailure{Msg: jsonString(item)}
+// jsonKind names a JSON value's kind for a message.
+func jsonKind(raw json.RawMessage) string {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return "empty"
 	}
-	f := EnvFailure{Env: jsonString(rf.Env), Msg: jsonString(rf.Errmsg)}
-	if f.Msg == "" {
-		f.Msg = jsonString(rf.Errormsg)
+	switch raw[0] {
+	case '"':
+		return "a string"
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
+	case 't', 'f':
+		return "a boolean"
+	case 'n':
+		return "null"
+	}
+	return "a number"
+}
+
+func decodeFailure(item json.RawMessage) failEntry {
+	f := failEntry{raw: string(bytes.TrimSpace(item))}
+	var rf rawFailure
+	if len(f.raw) == 0 || f.raw[0] != '{' || json.Unmarshal(item, &rf) != nil {
+		return f
+	}
+	f.object = true
+	if env := bytes.TrimSpace(rf.Env); len(env) > 0 && string(env) != "null" {
+		f.envKind = jsonKind(env)
+		if f.envKind == "a string" {
+			f.envKind = "string"
+		}
+		f.env = jsonString(env)
+	}
+	f.msg = jsonString(rf.Errmsg)
+	if f.msg == "" {
+		f.msg = jsonString(rf.Errormsg)
 	}
 	if code, err := jsonInt(rf.Errcode); err == nil {
-		f.Errcode = code
+		f.errcode = code
 	}
 	return f
 }

@@ -40,7 +40,7 @@ func TestRequests(t *testing.T) {
 			name:      "batch create with vpc uses the component token",
 			component: true,
 			call: func(c *Client) (any, error) {
-				return c.BatchCreate(context.Background(), UploadRequest{FunctionName: "login", Envs: []string{"dev-1", "prod-2"}, Zip: zip, VPCID: "vpc-1", SubnetID: "subnet-1"})
+				return c.BatchCreate(context.Background(), UploadRequest{FunctionName: "login", Envs: []string{"dev-1", "prod-2"}, Zip: zipOf(zip), VPCID: "vpc-1", SubnetID: "subnet-1"})
 			},
 			path:      "/componenttcb/batchuploadscf",
 			answer:    `{"errcode":0,"errmsg":"ok"}`,
@@ -49,13 +49,14 @@ func TestRequests(t *testing.T) {
 			want:      &BatchResult{Errcode: 0, Errmsg: "ok"},
 		},
 		{
-			name: "batch create without component token falls back to access token and omits empty vpc",
+			name:      "batch create omits an empty vpc",
+			component: true,
 			call: func(c *Client) (any, error) {
-				return c.BatchCreate(context.Background(), UploadRequest{FunctionName: "login", Envs: []string{"dev-1"}, Zip: zip})
+				return c.BatchCreate(context.Background(), UploadRequest{FunctionName: "login", Envs: []string{"dev-1"}, Zip: zipOf(zip)})
 			},
 			path:      "/componenttcb/batchuploadscf",
 			answer:    `{"errcode":0,"errmsg":"ok"}`,
-			wantToken: testToken,
+			wantToken: testComponent,
 			wantBody:  map[string]any{"functionname": "login", "envs": []any{"dev-1"}},
 			want:      &BatchResult{Errmsg: "ok"},
 		},
@@ -63,7 +64,7 @@ func TestRequests(t *testing.T) {
 			name:      "batch update never sends vpc",
 			component: true,
 			call: func(c *Client) (any, error) {
-				return c.BatchUpdate(context.Background(), UploadRequest{FunctionName: "pay", Envs: []string{"dev-1"}, Zip: zip, VPCID: "vpc-1"})
+				return c.BatchUpdate(context.Background(), UploadRequest{FunctionName: "pay", Envs: []string{"dev-1"}, Zip: zipOf(zip), VPCID: "vpc-1"})
 			},
 			path:      "/componenttcb/batchuploadscfcode",
 			answer:    `{"errcode":0,"errmsg":"ok"}`,
@@ -191,11 +192,11 @@ func TestInvalidRequestsSendNothing(t *testing.T) {
 		want error // nil: any error
 	}{
 		{"no function name", func(c *Client) error {
-			_, err := c.BatchCreate(context.Background(), UploadRequest{Envs: []string{"e"}, Zip: []byte("x")})
+			_, err := c.BatchCreate(context.Background(), UploadRequest{Envs: []string{"e"}, Zip: zipOf([]byte("x"))})
 			return err
 		}, nil},
 		{"no envs", func(c *Client) error {
-			_, err := c.BatchUpdate(context.Background(), UploadRequest{FunctionName: "f", Zip: []byte("x")})
+			_, err := c.BatchUpdate(context.Background(), UploadRequest{FunctionName: "f", Zip: zipOf([]byte("x"))})
 			return err
 		}, nil},
 		{"empty zip", func(c *Client) error {
@@ -210,12 +211,17 @@ func TestInvalidRequestsSendNothing(t *testing.T) {
 			_, err := c.Invoke(context.Background(), InvokeRequest{Env: "e"})
 			return err
 		}, nil},
-		{"batch call without any token", func(c *Client) error {
-			WithTokens(nil, nil)(c)
-			_, err := c.BatchCreate(context.Background(), UploadRequest{FunctionName: "f", Envs: []string{"e"}, Zip: []byte("x")})
-			if err != nil && !bytes.Contains([]byte(err.Error()), []byte("batchuploadscf needs a component_access_token or access token: set access-token, component-access-token, or appid/app-secret")) {
+		{"batch call with only an access token", func(c *Client) error {
+			WithTokens(StaticToken(testToken), nil)(c)
+			_, err := c.BatchCreate(context.Background(), UploadRequest{FunctionName: "f", Envs: []string{"e"}, Zip: zipOf([]byte("x"))})
+			if err != nil && !bytes.Contains([]byte(err.Error()), []byte("batchuploadscf needs a component_access_token: set component-access-token, or component-appid, component-appsecret and component-verify-ticket")) {
 				return fmt.Errorf("unexpected message: %w", err)
 			}
+			return err
+		}, ErrNoToken},
+		{"batch invoke with only an access token", func(c *Client) error {
+			WithTokens(StaticToken(testToken), nil)(c)
+			_, err := c.Invoke(context.Background(), InvokeRequest{Env: "e", Name: "f", Batch: true})
 			return err
 		}, ErrNoToken},
 		{"createfunction with only a component token", func(c *Client) error {
@@ -256,24 +262,25 @@ func TestPartialFailure(t *testing.T) {
 		{
 			name:   "create: fail_env_list with errmsg",
 			answer: `{"errcode":0,"errmsg":"ok","fail_env_list":[{"env":"prod-2","errmsg":"ResourceInUse.Function: function already exists"}]}`,
-			want:   []EnvFailure{{Env: "prod-2", Msg: "ResourceInUse.Function: function already exists"}},
+			want:   []EnvFailure{{Endpoint: "batchuploadscf", Env: "prod-2", Msg: "ResourceInUse.Function: function already exists"}},
 		},
 		{
 			name:   "create: fail_list with errormsg",
 			answer: `{"errcode":0,"errmsg":"ok","fail_list":[{"env":"prod-2","errormsg":"boom"}]}`,
-			want:   []EnvFailure{{Env: "prod-2", Msg: "boom"}},
+			want:   []EnvFailure{{Endpoint: "batchuploadscf", Env: "prod-2", Msg: "boom"}},
 		},
 		{
 			name:   "update: fail_list with errormsg and errcode",
 			update: true,
-			answer: `{"errcode":0,"errmsg":"ok","fail_list":[{"env":"dev-1","errcode":-501001,"errormsg":"ResourceNotFound.Function"},{"env":"dev-3","errormsg":"云函数不存在"}]}`,
-			want:   []EnvFailure{{Env: "dev-1", Errcode: -501001, Msg: "ResourceNotFound.Function"}, {Env: "dev-3", Msg: "云函数不存在"}},
+			answer: `{"errcode":0,"errmsg":"ok","fail_list":[{"env":"dev-1","errcode":-501001,"errormsg":"ResourceNotFound.Function"},{"env":"prod-2","errormsg":"云函数不存在"}]}`,
+			want: []EnvFailure{{Endpoint: "batchuploadscfcode", Env: "dev-1", Errcode: -501001, Msg: "ResourceNotFound.Function"},
+				{Endpoint: "batchuploadscfcode", Env: "prod-2", Msg: "云函数不存在"}},
 		},
 		{
 			name:   "update: fail_env_list with errmsg",
 			update: true,
 			answer: `{"errcode":0,"errmsg":"ok","fail_env_list":[{"env":"dev-1","errmsg":"function not exist"}]}`,
-			want:   []EnvFailure{{Env: "dev-1", Msg: "function not exist"}},
+			want:   []EnvFailure{{Endpoint: "batchuploadscfcode", Env: "dev-1", Msg: "function not exist"}},
 		},
 	}
 	for _, tt := range tests {
@@ -285,7 +292,7 @@ func TestPartialFailure(t *testing.T) {
 			}
 			srv := newFakeAPI(t, map[string]http.HandlerFunc{path: script(ok(tt.answer))})
 			c := testClient(srv)
-			req := UploadRequest{FunctionName: "f", Envs: []string{"dev-1", "prod-2"}, Zip: []byte("zip")}
+			req := UploadRequest{FunctionName: "f", Envs: []string{"dev-1", "prod-2"}, Zip: zipOf([]byte("zip"))}
 			var res *BatchResult
 			var err error
 			if tt.update {
@@ -303,17 +310,18 @@ func TestPartialFailure(t *testing.T) {
 	}
 }
 
-func TestBatchErrorKeepsResult(t *testing.T) {
+// An errcode fails the whole call, whatever its fail list says.
+func TestBatchErrcodeFailsTheCall(t *testing.T) {
 	t.Parallel()
 	srv := newFakeAPI(t, map[string]http.HandlerFunc{"/componenttcb/batchuploadscf": script(ok(
 		`{"errcode":85088,"errmsg":"no qbase privilege","fail_env_list":[{"env":"x","errmsg":"no qbase privilege"}]}`))})
-	res, err := testClient(srv).BatchCreate(context.Background(), UploadRequest{FunctionName: "f", Envs: []string{"x"}, Zip: []byte("z")})
+	res, err := testClient(srv).BatchCreate(context.Background(), UploadRequest{FunctionName: "f", Envs: []string{"x", "y"}, Zip: zipOf([]byte("z"))})
 	var apiErr *APIError
 	if !errors.As(err, &apiErr) || apiErr.Code != 85088 {
 		t.Fatalf("err = %v, want APIError 85088", err)
 	}
-	if res == nil || res.Errcode != 85088 || len(res.Failed) != 1 {
-		t.Errorf("result = %#v, want the decoded body", res)
+	if res != nil {
+		t.Errorf("result = %#v, want none with the error", res)
 	}
 }
 

@@ -1,11 +1,14 @@
 package wxcloud
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
 	"testing"
 
+	"github.com/wxcloud-deploy/wxcloud-deploy/internal/backend"
+	"github.com/wxcloud-deploy/wxcloud-deploy/internal/httpx"
 	"github.com/wxcloud-deploy/wxcloud-deploy/internal/redact"
 )
 
@@ -35,24 +38,72 @@ func TestNotFoundAndExists(t *testing.T) {
 		if got := MsgIsExists(tt.msg); got != tt.exists {
 			t.Errorf("MsgIsExists(%q) = %v", tt.msg, got)
 		}
-		errs := []error{
-			&APIError{Endpoint: "batchuploadscfcode", Code: -501001, Msg: tt.msg},
-			fmt.Errorf("wrapped: %w", &APIError{Msg: tt.msg}),
-			EnvFailure{Env: "e", Msg: tt.msg},
-			&EnvFailure{Env: "e", Msg: tt.msg},
-			redact.New().Error(fmt.Errorf("x: %w", EnvFailure{Msg: tt.msg})),
-		}
-		for _, err := range errs {
-			if got := IsNotFound(err); got != tt.notFound {
-				t.Errorf("IsNotFound(%#v) = %v", err, got)
-			}
-			if got := IsExists(err); got != tt.exists {
-				t.Errorf("IsExists(%#v) = %v", err, got)
-			}
-		}
 	}
-	if IsNotFound(errors.New("function not found")) || IsNotFound(nil) {
-		t.Error("a plain error is not a vendor answer")
+}
+
+// TestKinds pins how every error the client returns is classified for deploy.
+func TestKinds(t *testing.T) {
+	t.Parallel()
+	red := redact.New()
+	api := func(code int, msg string) error {
+		return &APIError{Endpoint: "batchuploadscfcode", Code: code, Msg: msg}
+	}
+	tests := []struct {
+		name     string
+		err      error
+		want     backend.Kind
+		wantCode int
+	}{
+		{"not found wording", api(-501000, "[ResourceNotFound.Function] function not found"), backend.KindNotFound, -501000},
+		{"not found in a fail list", EnvFailure{Env: "e", Msg: "云函数不存在"}, backend.KindNotFound, 0},
+		{"exists wording", api(-501000, "[ResourceInUse.Function] function already exists"), backend.KindExists, -501000},
+		{"exists in a fail list", EnvFailure{Env: "e", Errcode: -501000, Msg: "function already exists"}, backend.KindExists, -501000},
+		{"85088", api(85088, "no qbase privilege"), backend.KindNoEnv, 85088},
+		{"85088 text in a fail list", EnvFailure{Env: "e", Msg: "no qbase privilege"}, backend.KindNoEnv, 0},
+		{"env not exist", api(-501000, "env not exist"), backend.KindNoEnv, -501000},
+		{"namespace not found", api(-501000, "[ResourceNotFound.Namespace] namespace dev-x not found"), backend.KindNoEnv, -501000},
+		{"40001", api(40001, "invalid credential"), backend.KindDenied, 40001},
+		{"40013", api(40013, "invalid appid"), backend.KindDenied, 40013},
+		{"40014", api(40014, "invalid access_token"), backend.KindDenied, 40014},
+		{"40125", api(40125, "invalid appsecret"), backend.KindDenied, 40125},
+		{"40164", api(40164, "invalid ip 1.2.3.4"), backend.KindDenied, 40164},
+		{"41001", api(41001, "access_token missing"), backend.KindDenied, 41001},
+		{"42001 after the refresh", api(42001, "access_token expired"), backend.KindDenied, 42001},
+		{"48001", api(48001, "api unauthorized"), backend.KindDenied, 48001},
+		{"61004", api(61004, "access clientip is not registered"), backend.KindDenied, 61004},
+		{"61005", api(61005, "component ticket is expired"), backend.KindDenied, 61005},
+		{"61006", api(61006, "component ticket is invalid"), backend.KindDenied, 61006},
+		{"-1 after retries", api(-1, "system error"), backend.KindBusy, -1},
+		{"-1000 after retries", api(-1000, "system error"), backend.KindBusy, -1000},
+		{"45009 after retries", api(45009, "reach max api daily quota limit"), backend.KindBusy, 45009},
+		{"45011 after retries", api(45011, "api minute-quota reach limit"), backend.KindBusy, 45011},
+		{"function status", api(-501000, "[FailedOperation.FunctionStatusError] function is updating, retry later"), backend.KindBusy, -501000},
+		{"function status in a fail list", EnvFailure{Env: "e", Msg: "function is updating"}, backend.KindBusy, 0},
+		{"function-side runtime error", api(-504002, "functions execute fail"), backend.KindOther, -504002},
+		{"other code", api(40097, "invalid args"), backend.KindOther, 40097},
+		{"wrapped and redacted", red.Error(fmt.Errorf("x: %w", api(40014, "invalid access_token"))), backend.KindDenied, 40014},
+		{"gateway after retries", &TransportError{Endpoint: "e", Status: 502, Err: errors.New("HTTP 502")}, backend.KindUnreachable, 0},
+		{"network", &TransportError{Endpoint: "e", Err: errors.New("network error")}, backend.KindUnreachable, 0},
+		{"429 after retries", &TransportError{Endpoint: "e", Status: 429, Err: errors.New("HTTP 429")}, backend.KindBusy, 0},
+		{"404 from a proxy", &TransportError{Endpoint: "e", Status: 404, Err: errors.New("HTTP 404")}, backend.KindOther, 0},
+		{"redirect refused", &TransportError{Endpoint: "e", Err: red.Error(&httpx.RedirectError{Status: 302, FromHost: "a", ToHost: "b", ToScheme: "https"})}, backend.KindOther, 0},
+		{"cancelled in flight", &TransportError{Endpoint: "e", Err: red.Error(context.Canceled)}, backend.KindCancelled, 0},
+		{"lost upload answer", &lostAnswerError{err: &TransportError{Endpoint: "e", Err: red.Error(context.Canceled), AnswerLost: true}}, backend.KindUnreachable, 0},
+		{"unreadable fail list", &FailListError{Endpoint: "e", Reason: "x", Errcode: -501000}, backend.KindUnreachable, -501000},
+		{"no token", errNoToken("x"), backend.KindDenied, 0},
+		{"token refused", newTokenError("batchuploadscf", componentToken, api(61005, "expired")), backend.KindDenied, 61005},
+		{"token endpoint unreachable", newTokenError("batchuploadscf", componentToken, &TransportError{Endpoint: "api_component_token", Status: 502}), backend.KindOther, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := backend.KindOf(tt.err); got != tt.want {
+				t.Errorf("KindOf(%v) = %v, want %v", tt.err, got, tt.want)
+			}
+			if code, name := backend.CodeOf(tt.err); code != tt.wantCode || name != "" {
+				t.Errorf("CodeOf = %d %q, want %d", code, name, tt.wantCode)
+			}
+		})
 	}
 }
 

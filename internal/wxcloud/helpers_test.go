@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/wxcloud-deploy/wxcloud-deploy/internal/backend"
 )
 
 const (
@@ -106,15 +108,21 @@ func ok(body string) reply { return reply{body: body} }
 
 func noSleep(ctx context.Context, d time.Duration) error { return ctx.Err() }
 
-// testClient talks to srv with no waiting between retries.
+// testClient talks to srv with no waiting between retries, with an access
+// token and a component token.
 func testClient(srv *fakeAPI, opts ...Option) *Client {
 	base := []Option{
 		WithBaseURL(srv.URL + "/"),
 		WithSleep(noSleep),
 		WithTimeout(5 * time.Second),
-		WithTokens(StaticToken(testToken), nil),
+		WithTokens(StaticToken(testToken), StaticToken(testComponent)),
 	}
 	return NewClient(srv.Client(), append(base, opts...)...)
+}
+
+// zipOf is a package held in memory, as the tests' uploads send it.
+func zipOf(b []byte) backend.Zip {
+	return backend.Zip{R: bytes.NewReader(b), Size: int64(len(b))}
 }
 
 // logs collects log lines.

@@ -1,9 +1,11 @@
 package wxcloud
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -98,7 +100,7 @@ func TestNoSecretsInErrors(t *testing.T) {
 					return err
 				},
 				"batch": func() error {
-					_, err := c.BatchCreate(ctx, UploadRequest{FunctionName: "f", Envs: []string{"e"}, Zip: []byte("zip")})
+					_, err := c.BatchCreate(ctx, UploadRequest{FunctionName: "f", Envs: []string{"e"}, Zip: zipOf([]byte("zip"))})
 					return err
 				},
 				"stable_token": func() error {
@@ -180,7 +182,12 @@ func TestFetchCode(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			before := len(srv.requests(tt.path))
-			got, err := testClient(srv).FetchCode(context.Background(), srv.URL+tt.path+"?"+sig, tt.limit)
+			var buf bytes.Buffer
+			n, err := testClient(srv).FetchCode(context.Background(), srv.URL+tt.path+"?"+sig, &buf, tt.limit)
+			got := buf.Bytes()
+			if n != int64(len(got)) {
+				t.Errorf("FetchCode reported %d bytes, wrote %d", n, len(got))
+			}
 			if n := len(srv.requests(tt.path)) - before; n != tt.wantReqs {
 				t.Errorf("sent %d requests, want %d", n, tt.wantReqs)
 			}
@@ -209,7 +216,7 @@ func TestFetchCode(t *testing.T) {
 		}
 		addr := ln.Addr().String()
 		ln.Close()
-		_, err = testClient(srv, WithRetries(0)).FetchCode(context.Background(), "http://"+addr+"/code?"+sig, 100)
+		_, err = testClient(srv, WithRetries(0)).FetchCode(context.Background(), "http://"+addr+"/code?"+sig, io.Discard, 100)
 		if err == nil || strings.Contains(err.Error(), "SIGNATURE-SECRET") {
 			t.Errorf("err = %v", err)
 		}
@@ -219,7 +226,7 @@ func TestFetchCode(t *testing.T) {
 		}
 	})
 	t.Run("not a URL", func(t *testing.T) {
-		if _, err := testClient(srv).FetchCode(context.Background(), "ftp://x/y", 100); err == nil {
+		if _, err := testClient(srv).FetchCode(context.Background(), "ftp://x/y", io.Discard, 100); err == nil {
 			t.Error("want an error for a non-http URL")
 		}
 	})

@@ -14,7 +14,7 @@ import (
 
 // allCodes are the seeds' error tables plus the token errors in API-NOTES.md.
 var allCodes = []int{85088, 47001, 44002, 43002, 42001, 41001, 40101, 40097, 40014, -1, -1000, -501000,
-	40001, 40013, 40125, 40164, 61004, 61005, 61006, 45009}
+	40001, 40013, 40125, 40164, 61004, 61005, 61006, 45009, 45011, 48001}
 
 func TestAPIErrorCodes(t *testing.T) {
 	t.Parallel()
@@ -45,7 +45,7 @@ func TestAPIErrorCodes(t *testing.T) {
 			if err.Error() != want {
 				t.Errorf("Error() = %q, want %q", err.Error(), want)
 			}
-			if got, want := apiErr.Transient(), code == -1 || code == -1000; got != want {
+			if got, want := apiErr.Transient(), code == -1 || code == -1000 || code == 45009 || code == 45011; got != want {
 				t.Errorf("Transient() = %v, want %v", got, want)
 			}
 		})
@@ -186,9 +186,10 @@ func TestRetryBackoffAndLog(t *testing.T) {
 		return nil
 	}
 	var lg logs
-	c := testClient(srv, WithRetries(5), WithBackoff(500*time.Millisecond, 3*time.Second), WithSleep(sleep),
+	// A timeout of a minute: the waits' budget does not cut the retries short.
+	c := testClient(srv, WithRetries(5), WithTimeout(time.Minute), WithBackoff(500*time.Millisecond, 3*time.Second), WithSleep(sleep),
 		WithRand(func() float64 { return 0.6 }), WithLogf(lg.logf))
-	_, err := c.BatchCreate(context.Background(), UploadRequest{FunctionName: "f", Envs: []string{"e"}, Zip: []byte("z")})
+	_, err := c.BatchCreate(context.Background(), UploadRequest{FunctionName: "f", Envs: []string{"e"}, Zip: zipOf([]byte("z"))})
 	if err == nil {
 		t.Fatal("want an error after retries")
 	}
@@ -208,9 +209,10 @@ func TestCancelDuringBackoff(t *testing.T) {
 	srv := newFakeAPI(t, map[string]http.HandlerFunc{"/tcb/createfunction": script(ok(`{"errcode":-1,"errmsg":"system error"}`))})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	// The real sleep with an hour of backoff: only cancellation can end it.
+	// The real sleep with an hour of backoff, within a budget of three: only
+	// cancellation can end it.
 	c := NewClient(srv.Client(), WithBaseURL(srv.URL), WithTokens(StaticToken(testToken), nil),
-		WithBackoff(time.Hour, time.Hour), WithRand(func() float64 { return 0.99 }),
+		WithBackoff(time.Hour, time.Hour), WithTimeout(3*time.Hour), WithRand(func() float64 { return 0.99 }),
 		WithLogf(func(string, ...any) { cancel() }))
 	start := time.Now()
 	err := c.CreateFunction(ctx, "e", "f")
@@ -243,7 +245,7 @@ func TestAttemptTimeout(t *testing.T) {
 	t.Parallel()
 	srv := newFakeAPI(t, map[string]http.HandlerFunc{"/tcb/invokecloudfunction": script(reply{stall: true})})
 	start := time.Now()
-	_, err := testClient(srv, WithTimeout(50*time.Millisecond), WithRetries(1)).Invoke(context.Background(), InvokeRequest{Env: "e", Name: "f"})
+	_, err := testClient(srv, WithTimeout(50*time.Millisecond), WithBackoff(time.Millisecond, time.Millisecond), WithRetries(1)).Invoke(context.Background(), InvokeRequest{Env: "e", Name: "f"})
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("took %v with a 50ms per-attempt timeout", d)
 	}
@@ -263,7 +265,7 @@ func TestLargeUploadGatewayHint(t *testing.T) {
 	t.Parallel()
 	srv := newFakeAPI(t, map[string]http.HandlerFunc{"/componenttcb/batchuploadscfcode": script(reply{status: 502, body: "<html>502</html>"})})
 	zip := make([]byte, 7<<20) // 7 MiB of zip is over 9 MiB of body
-	_, err := testClient(srv, WithRetries(0)).BatchUpdate(context.Background(), UploadRequest{FunctionName: "f", Envs: []string{"e"}, Zip: zip})
+	_, err := testClient(srv, WithRetries(0)).BatchUpdate(context.Background(), UploadRequest{FunctionName: "f", Envs: []string{"e"}, Zip: zipOf(zip)})
 	var tErr *TransportError
 	if !errors.As(err, &tErr) {
 		t.Fatalf("err = %v, want TransportError", err)
@@ -274,7 +276,7 @@ func TestLargeUploadGatewayHint(t *testing.T) {
 	}
 	// A small body does not blame the size.
 	srv2 := newFakeAPI(t, map[string]http.HandlerFunc{"/componenttcb/batchuploadscfcode": script(reply{status: 502, body: "<html>502</html>"})})
-	_, err = testClient(srv2, WithRetries(0)).BatchUpdate(context.Background(), UploadRequest{FunctionName: "f", Envs: []string{"e"}, Zip: []byte("small")})
+	_, err = testClient(srv2, WithRetries(0)).BatchUpdate(context.Background(), UploadRequest{FunctionName: "f", Envs: []string{"e"}, Zip: zipOf([]byte("small"))})
 	if err == nil || strings.Contains(err.Error(), "likely cause") {
 		t.Errorf("small upload error = %v", err)
 	}

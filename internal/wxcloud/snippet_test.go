@@ -17,7 +17,7 @@ func TestSnippetMasksSecretValues(t *testing.T) {
 		`{"component_access_token":"` + token[:40],
 		`{"errcode":0, "ACCESS_TOKEN" : "` + token + `"}`,
 	} {
-		_, err := decodeResponse([]byte(body))
+		_, err := decodeResponse(nil, []byte(body))
 		if err == nil {
 			continue
 		}
@@ -25,7 +25,7 @@ func TestSnippetMasksSecretValues(t *testing.T) {
 			t.Errorf("error quotes the token: %s", msg)
 		}
 	}
-	if got := snippet([]byte(`{"access_token":"` + token)); strings.Contains(got, "AbCdEf") || !strings.Contains(got, redact.Mask) {
+	if got := snippet(nil, []byte(`{"access_token":"`+token)); strings.Contains(got, "AbCdEf") || !strings.Contains(got, redact.Mask) {
 		t.Errorf("snippet = %q", got)
 	}
 }

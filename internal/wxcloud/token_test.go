@@ -65,7 +65,7 @@ func TestComponentTokenRequest(t *testing.T) {
 	c := testClient(srv)
 	WithTokens(StaticToken(testToken), ComponentToken(c, "wxcomp", testAppSecret, testTicket))(c)
 	for range 2 {
-		if _, err := c.BatchCreate(context.Background(), UploadRequest{FunctionName: "f", Envs: []string{"e"}, Zip: []byte("z")}); err != nil {
+		if _, err := c.BatchCreate(context.Background(), UploadRequest{FunctionName: "f", Envs: []string{"e"}, Zip: zipOf([]byte("z"))}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -9,9 +9,12 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"runtime"
 	"sync/atomic"
 	"testing"
+
+	"github.com/wxcloud-deploy/wxcloud-deploy/internal/backend"
 )
 
 func TestBase64Reader(t *testing.T) {
@@ -24,7 +27,7 @@ func TestBase64Reader(t *testing.T) {
 		}
 		want := base64.StdEncoding.EncodeToString(src)
 		for _, bufSize := range []int{1, 2, 3, 4, 5, 7, 8, 13, 512, 32 << 10} {
-			r := &base64Reader{src: src}
+			r := &base64Reader{src: bytes.NewReader(src), size: int64(len(src))}
 			var got bytes.Buffer
 			buf := make([]byte, bufSize)
 			for {
@@ -53,11 +56,11 @@ func TestUploadBody(t *testing.T) {
 		withVPC bool
 		want    map[string]any
 	}{
-		{"create with vpc", UploadRequest{FunctionName: "a\"b", Envs: []string{"e1"}, Zip: zip, VPCID: "v", SubnetID: "s"}, true,
+		{"create with vpc", UploadRequest{FunctionName: "a\"b", Envs: []string{"e1"}, Zip: zipOf(zip), VPCID: "v", SubnetID: "s"}, true,
 			map[string]any{"functionname": "a\"b", "envs": []any{"e1"}, "vpcid": "v", "subnetid": "s"}},
-		{"create with subnet only", UploadRequest{FunctionName: "f", Envs: []string{"e1", "e2"}, Zip: zip, SubnetID: "s"}, true,
+		{"create with subnet only", UploadRequest{FunctionName: "f", Envs: []string{"e1", "e2"}, Zip: zipOf(zip), SubnetID: "s"}, true,
 			map[string]any{"functionname": "f", "envs": []any{"e1", "e2"}, "subnetid": "s"}},
-		{"update drops vpc", UploadRequest{FunctionName: "f", Envs: []string{"e1"}, Zip: zip, VPCID: "v"}, false,
+		{"update drops vpc", UploadRequest{FunctionName: "f", Envs: []string{"e1"}, Zip: zipOf(zip), VPCID: "v"}, false,
 			map[string]any{"functionname": "f", "envs": []any{"e1"}}},
 	}
 	for _, tt := range tests {
@@ -116,16 +119,23 @@ func discardServer(tb testing.TB) (*httptest.Server, *atomic.Int64) {
 
 const bigZip = 20 << 20
 
-// TestUploadStreamsBody checks that a 20 MiB upload allocates far less than
-// its ~27 MiB base64 body: the JSON is never built in memory. Not parallel:
-// it measures the process's allocations.
+// TestUploadStreamsBody checks that a 20 MiB upload from a file allocates far
+// less than the zip, let alone its ~27 MiB base64 body: neither is ever held
+// in memory. Not parallel: it measures the process's allocations.
 func TestUploadStreamsBody(t *testing.T) {
 	srv, got := discardServer(t)
-	c := NewClient(srv.Client(), WithBaseURL(srv.URL), WithTokens(StaticToken(testToken), nil))
-	zip := make([]byte, bigZip)
-	req := UploadRequest{FunctionName: "big", Envs: []string{"dev-1"}, Zip: zip}
+	c := NewClient(srv.Client(), WithBaseURL(srv.URL), WithTokens(nil, StaticToken(testComponent)))
+	f, err := os.CreateTemp(t.TempDir(), "pkg-*.zip")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := f.Truncate(bigZip); err != nil {
+		t.Fatal(err)
+	}
+	req := UploadRequest{FunctionName: "big", Envs: []string{"dev-1"}, Zip: backend.Zip{R: f, Size: bigZip}}
 	// Warm up connections and lazily built state.
-	if _, err := c.BatchUpdate(context.Background(), UploadRequest{FunctionName: "big", Envs: []string{"dev-1"}, Zip: []byte("z")}); err != nil {
+	if _, err := c.BatchUpdate(context.Background(), UploadRequest{FunctionName: "big", Envs: []string{"dev-1"}, Zip: zipOf([]byte("z"))}); err != nil {
 		t.Fatal(err)
 	}
 	var before, after runtime.MemStats
@@ -148,8 +158,8 @@ func TestUploadStreamsBody(t *testing.T) {
 
 func BenchmarkBatchUpload20MiB(b *testing.B) {
 	srv, _ := discardServer(b)
-	c := NewClient(srv.Client(), WithBaseURL(srv.URL), WithTokens(StaticToken(testToken), nil))
-	req := UploadRequest{FunctionName: "big", Envs: []string{"dev-1"}, Zip: make([]byte, bigZip)}
+	c := NewClient(srv.Client(), WithBaseURL(srv.URL), WithTokens(nil, StaticToken(testComponent)))
+	req := UploadRequest{FunctionName: "big", Envs: []string{"dev-1"}, Zip: zipOf(make([]byte, bigZip))}
 	b.ReportAllocs()
 	b.SetBytes(bigZip)
 	for b.Loop() {
