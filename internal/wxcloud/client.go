@@ -238,9 +238,13 @@ type outcome struct {
 	// lost: the request may have reached the server and no readable answer
 	// came back (network error after dialling, timeout, gateway error,
 	// unreadable body, cancelled in flight).
-	lost   bool
-	after  time.Duration // the server's Retry-After
-	reason string        // for the retry log line
+	lost bool
+	// notSent: the request never left the process (httpx.NotSentError: the
+	// run's max-rps limit held it until the deadline or the cancel), so
+	// nothing of it can have been applied.
+	notSent bool
+	after   time.Duration // the server's Retry-After
+	reason  string        // for the retry log line
 }
 
 // do runs a call: token, retries, and one refresh after errcode 42001.
@@ -346,18 +350,22 @@ func (c *Client) backoff() httpx.Backoff {
 }
 
 // send makes up to 1+retries attempts through httpx.Backoff. It returns the
-// last outcome, the number of requests sent and a redacted error.
+// last outcome, the number of requests sent (an attempt the rate limit kept
+// in is not one) and a redacted error.
 func (c *Client) send(ctx context.Context, cl call, tok string) (*outcome, int, error) {
 	u := c.urlFor(cl, tok)
 	var last outcome
-	sent := 0
+	tries, sent := 0, 0
 	lost := false
 	a, _ := c.backoff().Do(ctx, func(int) httpx.Attempt {
 		if err := ctx.Err(); err != nil {
 			return httpx.Attempt{Err: err}
 		}
-		sent++
+		tries++
 		last = c.attempt(ctx, cl, u)
+		if !last.notSent {
+			sent++
+		}
 		lost = lost || last.lost
 		return httpx.Attempt{Err: last.err, Retry: last.transient, After: last.after, Reason: last.reason}
 	}, func(a httpx.Attempt, n int, wait time.Duration) {
@@ -366,26 +374,27 @@ func (c *Client) send(ctx context.Context, cl call, tok string) (*outcome, int, 
 	switch {
 	case a.Err == nil:
 		return &last, sent, nil
-	case ctx.Err() != nil && (sent == 0 || last.lost || last.transient):
-		// Cancelled before sending, in flight, or while waiting to retry; a
-		// definitive answer that arrived just before is reported as itself.
+	case ctx.Err() != nil && (sent == 0 || last.lost || last.transient || last.notSent):
+		// Cancelled before sending (the rate limit's wait included), in
+		// flight, or while waiting to retry; a definitive answer that arrived
+		// just before is reported as itself.
 		if sent == 0 {
-			return nil, 0, c.interrupted(cl, ctx.Err(), sent, lost)
+			return nil, 0, c.interrupted(cl, ctx.Err(), 0, lost)
 		}
-		return &last, sent, c.interrupted(cl, ctx.Err(), sent, lost)
+		return &last, sent, c.interrupted(cl, ctx.Err(), tries, lost)
 	}
-	return &last, sent, c.final(cl, last, sent, lost)
+	return &last, sent, c.final(cl, last, tries, lost)
 }
 
-// interrupted is the error of a call the caller cancelled. Before any request
-// it is only the cancellation; after one it is a TransportError that says
-// whether an answer was lost on the way.
-func (c *Client) interrupted(cl call, err error, sent int, lost bool) error {
+// interrupted is the error of a call the caller cancelled. With no attempt
+// made (0) it is only the cancellation; after one it is a TransportError that
+// says whether an answer was lost on the way.
+func (c *Client) interrupted(cl call, err error, attempts int, lost bool) error {
 	err = c.redactor.Error(fmt.Errorf("interrupted: %w", err))
-	if sent == 0 {
+	if attempts == 0 {
 		return c.redactor.Error(fmt.Errorf("%s: %w", cl.endpoint, err))
 	}
-	return &TransportError{Endpoint: cl.endpoint, Attempts: sent, Err: err, AnswerLost: lost, r: c.redactor}
+	return &TransportError{Endpoint: cl.endpoint, Attempts: attempts, Err: err, AnswerLost: lost, r: c.redactor}
 }
 
 // final turns the last failed attempt into the error the caller sees.
@@ -403,8 +412,9 @@ func (c *Client) final(cl call, out outcome, attempts int, lost bool) error {
 		AnswerLost: lost,
 		r:          c.redactor,
 	}
-	// Only a gateway's answer (or a cut connection) suggests the body size.
-	if cl.body != nil && (out.status >= 500 || out.status == http.StatusRequestEntityTooLarge || out.status == 0) {
+	// Only a gateway's answer (or a cut connection) suggests the body size;
+	// a body that never left cannot have been refused for it.
+	if cl.body != nil && !out.notSent && (out.status >= 500 || out.status == http.StatusRequestEntityTooLarge || out.status == 0) {
 		te.BodySize = cl.body.size()
 	}
 	return te
@@ -579,14 +589,21 @@ func (w *countingWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// netFailure classifies a failure to get or read a response. A cancelled
-// caller is not a network failure; the attempt's own timeout is. A refused
-// redirect is final, and so is a refused connection, which also proves the
-// request never left.
+// netFailure classifies a failure to get or read a response. A request the
+// run's rate limit kept in was not sent: no answer can be lost, and it is
+// retried only while the caller has not given up. A cancelled caller is not a
+// network failure; the attempt's own timeout is. A refused redirect is final.
+// A refused connection is retried, and proves the request never left.
 func (c *Client) netFailure(ctx, actx context.Context, cl call, err error) outcome {
 	err = c.sanitize(cl, err)
 	var re *httpx.RedirectError
+	var ns *httpx.NotSentError
 	switch {
+	case errors.As(err, &ns) && ctx.Err() != nil:
+		return outcome{err: err, notSent: true}
+	case errors.As(err, &ns):
+		return outcome{transient: true, notSent: true, reason: "the max-rps rate limit",
+			err: fmt.Errorf("the max-rps rate limit held the request past the %s timeout, so nothing was sent (raise max-rps or timeout, or lower concurrency): %w", c.timeout, err)}
 	case ctx.Err() != nil:
 		return outcome{err: err, lost: true}
 	case errors.As(err, &re):

@@ -63,7 +63,9 @@ func (c *Client) BatchUpdate(ctx context.Context, req UploadRequest) (*BatchResu
 // batch sends one batch call. The error, when not nil, applies to every env
 // of the call: a non-zero errcode (*APIError), a lost answer (KindUnreachable,
 // "may or may not have been applied"), a fail list it could not read
-// (*FailListError), a token it could not get (*TokenError: nothing sent).
+// (*FailListError), a token it could not get (*TokenError: nothing sent), a
+// request the run's max-rps limit kept in (httpx.NotSentError: nothing sent,
+// so no "may or may not" unless an earlier attempt lost its answer).
 // With a nil error, BatchResult.Failed names the envs that failed.
 func (c *Client) batch(ctx context.Context, endpoint string, req UploadRequest, create bool) (*BatchResult, error) {
 	if err := req.validate(endpoint); err != nil {

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/wxcloud-deploy/wxcloud-deploy/internal/backend"
 	"github.com/wxcloud-deploy/wxcloud-deploy/internal/httpx"
 )
@@ -241,6 +243,84 @@ func TestSnippetRedactsBeforeCutting(t *testing.T) {
 			}
 			if !strings.Contains(msg, pad[:20]) {
 				t.Errorf("the error does not quote the body: %s", msg)
+			}
+		})
+	}
+}
+
+// TestRateLimitedUploadNotSent: an upload the run's max-rps limiter kept in
+// (httpx.NotSentError) never left, so its error does not say "may or may not
+// have been applied" and is not a lost answer, unless an earlier attempt of
+// the same call did lose its answer.
+func TestRateLimitedUploadNotSent(t *testing.T) {
+	t.Parallel()
+	const maybe = "may or may not have been applied"
+	tests := []struct {
+		name string
+		// limiter is the run's; spent takes its one token before the call.
+		every  time.Duration
+		spent  bool
+		cancel time.Duration // cancel the call after this long; 0: never
+		first  reply         // the answer to a request that gets out
+		kind   backend.Kind
+		lost   bool // a *TransportError with AnswerLost, maybe in the message
+		sends  int
+		want   []string
+		not    []string
+	}{
+		{name: "no slot before the attempt's deadline", every: time.Hour, spent: true,
+			kind: backend.KindBusy, sends: 0,
+			want: []string{"max-rps", "nothing was sent", "gave up after 3 attempts"},
+			not:  []string{maybe, "network error", "gateway caps", testComponent}},
+		{name: "cancelled while waiting for a slot", every: 10 * time.Second, spent: true, cancel: 20 * time.Millisecond,
+			kind: backend.KindCancelled, sends: 0,
+			want: []string{"interrupted"},
+			not:  []string{maybe, "network error", testComponent}},
+		{name: "a lost answer before the limiter kept the retry in", every: time.Hour, first: reply{status: 502, body: "<html>502</html>"},
+			kind: backend.KindUnreachable, lost: true, sends: 1,
+			want: []string{"max-rps", maybe},
+			not:  []string{testComponent}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv := newFakeAPI(t, map[string]http.HandlerFunc{"/componenttcb/batchuploadscfcode": script(tt.first)})
+			lim := rate.NewLimiter(rate.Every(tt.every), 1)
+			if tt.spent && !lim.Allow() {
+				t.Fatal("the limiter had no token to spend")
+			}
+			tr := &httpx.Transport{Base: srv.Client().Transport, Limiter: lim}
+			c := NewClient(httpx.NewClient(tr), WithBaseURL(srv.URL), WithSleep(noSleep), WithRetries(2),
+				WithTimeout(time.Minute), WithTokens(StaticToken(testToken), StaticToken(testComponent)))
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			if tt.cancel > 0 {
+				time.AfterFunc(tt.cancel, cancel)
+			}
+			out := NewBackend(c, BackendOptions{}).Upload(ctx, backend.UploadRequest{Op: backend.Update, Function: "f", Envs: []string{"dev-a"}, Zip: zipOf([]byte("z"))})
+			if n := len(srv.requests("")); n != tt.sends {
+				t.Errorf("sent %d requests, want %d", n, tt.sends)
+			}
+			if len(out) != 1 || out[0].Err == nil || out[0].PerEnv {
+				t.Fatalf("outcomes %+v, want one whole-call failure", out)
+			}
+			err := out[0].Err
+			if k := backend.KindOf(err); k != tt.kind {
+				t.Errorf("kind %v, want %v (%v)", k, tt.kind, err)
+			}
+			var te *TransportError
+			if lost := errors.As(err, &te) && te.AnswerLost; lost != tt.lost {
+				t.Errorf("answer lost = %v, want %v (%v)", lost, tt.lost, err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("%q lacks %q", err, w)
+				}
+			}
+			for _, n := range tt.not {
+				if strings.Contains(err.Error(), n) {
+					t.Errorf("%q says %q", err, n)
+				}
 			}
 		})
 	}

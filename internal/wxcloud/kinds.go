@@ -82,9 +82,15 @@ func msgIsNotReady(msg string) bool {
 // transportKind classifies a failure below the API's JSON.
 func transportKind(e *TransportError) backend.Kind {
 	var re *httpx.RedirectError
+	var ns *httpx.NotSentError
 	switch {
 	case errors.Is(e.Err, context.Canceled):
 		return backend.KindCancelled
+	case !e.AnswerLost && errors.As(e.Err, &ns):
+		// The run's own max-rps limit kept the last request in and no
+		// earlier one lost its answer: nothing was applied, and the wait is
+		// a throttle's, not an unreachable vendor's.
+		return backend.KindBusy
 	case errors.As(e.Err, &re):
 		// An answer arrived, pointing elsewhere: the api-base-url input must
 		// change; retrying or waiting will not help.
