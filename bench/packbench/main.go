@@ -2,7 +2,8 @@
 
 // Command packbench times pack.Build on a directory for bench/pack.sh: it
 // writes the zip and prints its size, the wall time and the peak RSS.
-// With -sweep it compares deflate levels instead (how DefaultLevel was chosen).
+// With -sweep it compares deflate levels instead (how DefaultLevel was
+// chosen); with -readers, two ways of reading the files (see readers.go).
 package main
 
 import (
@@ -13,10 +14,10 @@ import (
 	"os"
 	"runtime/pprof"
 	"runtime/trace"
-	"strings"
 	"syscall"
 	"time"
 
+	"github.com/wxcloud-deploy/wxcloud-deploy/internal/globs"
 	"github.com/wxcloud-deploy/wxcloud-deploy/internal/pack"
 )
 
@@ -35,13 +36,19 @@ func run(args []string, stdout, stderr io.Writer) int {
 	workers := fs.Int("workers", 0, "compressors (0: GOMAXPROCS)")
 	limit := fs.Int64("limit", 1<<30, "size limit in bytes")
 	sweep := fs.Bool("sweep", false, "time every level 1-9 and print a table")
+	readers := fs.Bool("readers", false, "time reading the selected files with os.File and with raw syscalls")
 	reps := fs.Int("n", 1, "repetitions (per level with -sweep); the median is printed")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile here")
 	traceOut := fs.String("trace", "", "write an execution trace here")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	opts := pack.Options{Root: *root, Files: strings.Split(*files, "\n"), Entry: *entry,
+	list, err := globs.Parse(*files)
+	if err != nil {
+		fmt.Fprintln(stderr, "packbench: -files:", err)
+		return 2
+	}
+	opts := pack.Options{Root: *root, Files: list, Entry: *entry,
 		SizeLimit: *limit, Workers: *workers, Level: *level}
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
@@ -69,15 +76,23 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		defer trace.Stop()
 	}
+	if *readers {
+		return doReaders(opts, max(*reps, 5), stdout, stderr)
+	}
 	if *sweep {
 		if *reps < 3 {
 			*reps = 3
 		}
 		return doSweep(opts, *reps, stdout, stderr)
 	}
+	return doBuild(opts, *reps, *out, stdout, stderr)
+}
+
+// doBuild builds reps times and prints the last package and the median time.
+func doBuild(opts pack.Options, reps int, out string, stdout, stderr io.Writer) int {
 	var pkg *pack.Package
 	var times []time.Duration
-	for range max(*reps, 1) {
+	for range max(reps, 1) {
 		start := time.Now()
 		p, err := pack.Build(context.Background(), opts)
 		if err != nil {
@@ -85,17 +100,20 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		times = append(times, time.Since(start))
+		if pkg != nil {
+			pkg.Close()
+		}
 		pkg = p
 	}
-	elapsed := median(times)
-	if *out != "" {
-		if err := os.WriteFile(*out, pkg.Zip, 0o644); err != nil {
+	defer pkg.Close()
+	if out != "" {
+		if err := writeZip(pkg, out); err != nil {
 			fmt.Fprintln(stderr, "packbench:", err)
 			return 1
 		}
 	}
 	fmt.Fprintf(stdout, "files=%d size=%d time=%s maxrss_kb=%d sha256=%s\n",
-		len(pkg.Files), pkg.Size(), elapsed.Round(time.Microsecond), maxRSS(), pkg.SHA256)
+		len(pkg.Files), pkg.Size(), median(times).Round(time.Microsecond), maxRSS(), pkg.SHA256)
 	return 0
 }
 
@@ -118,11 +136,24 @@ func doSweep(opts pack.Options, reps int, stdout, stderr io.Writer) int {
 			walls = append(walls, time.Since(start))
 			cpus = append(cpus, cpuTime()-cpu0)
 			size = pkg.Size()
+			pkg.Close()
 		}
 		fmt.Fprintf(stdout, "| %d | %d | %.1f | %.1f | %d |\n", level, opts.Workers,
 			float64(median(walls).Microseconds())/1000, float64(median(cpus).Microseconds())/1000, size)
 	}
 	return 0
+}
+
+func writeZip(pkg *pack.Package, path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := pkg.WriteTo(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 func cpuTime() time.Duration {

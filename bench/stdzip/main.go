@@ -10,8 +10,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 
+	"github.com/wxcloud-deploy/wxcloud-deploy/internal/globs"
 	"github.com/wxcloud-deploy/wxcloud-deploy/internal/pack"
 )
 
@@ -24,14 +24,19 @@ func main() {
 	if len(os.Args) == 4 {
 		files = os.Args[3]
 	}
-	if err := run(os.Args[1], strings.Split(files, "\n"), os.Args[2]); err != nil {
+	list, err := globs.Parse(files)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "stdzip: FILES:", err)
+		os.Exit(2)
+	}
+	if err := run(os.Args[1], list, os.Args[2]); err != nil {
 		fmt.Fprintln(os.Stderr, "stdzip:", err)
 		os.Exit(1)
 	}
 }
 
-func run(root string, lines []string, out string) error {
-	names, err := pack.Select(root, lines)
+func run(root string, files globs.List, out string) error {
+	names, err := pack.Select(root, files)
 	if err != nil {
 		return err
 	}

@@ -34,7 +34,7 @@ func BenchmarkBuild(b *testing.B) {
 		{"level=6", 0, 6},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			opts := Options{Root: root, Files: []string{"**", "node_modules/**"}, Workers: bc.workers, Level: bc.level}
+			opts := Options{Root: root, Files: parse(b, []string{"**", "node_modules/**"}), Workers: bc.workers, Level: bc.level}
 			var size int64
 			for b.Loop() {
 				pkg, err := Build(context.Background(), opts)
@@ -42,6 +42,7 @@ func BenchmarkBuild(b *testing.B) {
 					b.Fatal(err)
 				}
 				size = pkg.Size()
+				pkg.Close()
 			}
 			b.ReportMetric(float64(size), "zip-bytes")
 		})
@@ -59,7 +60,7 @@ func BenchmarkSelect(b *testing.B) {
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			for b.Loop() {
-				if _, err := Select(root, bc.lines); err != nil {
+				if _, err := Select(root, parse(b, bc.lines)); err != nil {
 					b.Fatal(err)
 				}
 			}

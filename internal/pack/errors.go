@@ -1,9 +1,11 @@
 package pack
 
 import (
+	"encoding/base64"
 	"fmt"
-	"strconv"
 	"strings"
+
+	"github.com/wxcloud-deploy/wxcloud-deploy/internal/size"
 )
 
 // SelectError is bad `path` or `files` input: no file matched, an invalid
@@ -45,43 +47,19 @@ func (e *SizeError) Error() string {
 		more = "more than "
 	}
 	fmt.Fprintf(&b, "package for %q is %s%s, over size-limit %s (base64 %s%s)",
-		e.Root, more, HumanSize(e.Size), HumanSize(e.Limit), more, HumanSize(e.Base64Size))
+		e.Root, more, size.Format(e.Size), size.Format(e.Limit), more, size.Format(e.Base64Size))
 	if len(e.Largest) > 0 {
 		b.WriteString("; largest files: ")
 		for i, f := range e.Largest {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			fmt.Fprintf(&b, "%s (%s)", f.Name, HumanSize(f.Size))
+			fmt.Fprintf(&b, "%s (%s)", f.Name, size.Format(f.Size))
 		}
 	}
 	b.WriteString(" — exclude them with files: !pattern (or raise size-limit)")
 	return b.String()
 }
-
-// HumanSize formats n bytes in binary units with at most one decimal:
-// "512 B", "1.5 KiB", "24.3 MiB", "20 MiB".
-func HumanSize(n int64) string {
-	if n < 1024 && n > -1024 {
-		return strconv.FormatInt(n, 10) + " B"
-	}
-	units := []string{"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"}
-	v := float64(n) / 1024
-	u := 0
-	for (v >= 1024 || v <= -1024) && u < len(units)-1 {
-		v /= 1024
-		u++
-	}
-	s := strconv.FormatFloat(v, 'f', 1, 64)
-	if s == "1024.0" && u < len(units)-1 { // 1023.96 KiB rounds up: say 1 MiB
-		s, u = "1", u+1
-	}
-	return strings.TrimSuffix(s, ".0") + " " + units[u]
-}
-
-// Base64Len is the length of the standard (padded) base64 encoding of n bytes:
-// what the upload body carries.
-func Base64Len(n int64) int64 { return (n + 2) / 3 * 4 }
 
 // base64Ceiling is the vendor's "base64 encoded, up to 20 M", read as
 // characters (API-NOTES.md "Limits"): the reading that bounds the zip lowest.
@@ -90,13 +68,17 @@ const base64Ceiling = 20_000_000
 // Base64Warning returns "" or a warning when the zip's base64 form is over
 // 20,000,000 characters: the vendor's limit may mean the base64 text, not the
 // zip, and such an upload could be refused even under size-limit.
-func Base64Warning(size int64) string {
-	b64 := Base64Len(size)
+func Base64Warning(zipSize int64) string {
+	b64 := base64Len(zipSize)
 	if b64 <= base64Ceiling {
 		return ""
 	}
 	return fmt.Sprintf("zip is %s (%d bytes) and its base64 body %d characters, over %d: "+
 		"WeChat documents the upload as \"base64 encoded, up to 20 M\", which may bound the base64 text; "+
 		"if the upload is refused, make the package smaller (files: !pattern)",
-		HumanSize(size), size, b64, base64Ceiling)
+		size.Format(zipSize), zipSize, b64, base64Ceiling)
 }
+
+// base64Len is the length of the standard (padded) base64 encoding of n
+// bytes: what the upload body carries.
+func base64Len(n int64) int64 { return int64(base64.StdEncoding.EncodedLen(int(n))) }

@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/wxcloud-deploy/wxcloud-deploy/internal/globs"
 )
 
 // tree describes files to create: slash path => content. A path ending in
@@ -44,6 +46,30 @@ func writeTree(tb testing.TB, root string, t tree) {
 		}
 		mustNil(tb, os.WriteFile(p, []byte(t[name]), 0o644))
 	}
+}
+
+// parse reads a files input given as lines, as config does; nil stays nil.
+func parse(tb testing.TB, lines []string) globs.List {
+	tb.Helper()
+	if lines == nil {
+		return nil
+	}
+	list, err := globs.Parse(strings.Join(lines, "\n"))
+	if err != nil {
+		tb.Fatalf("files %q: %v", lines, err)
+	}
+	return list
+}
+
+// zipBytes reads a package's zip back whole, through WriteTo.
+func zipBytes(tb testing.TB, pkg *Package) []byte {
+	tb.Helper()
+	var b bytes.Buffer
+	n, err := pkg.WriteTo(&b)
+	if err != nil || n != pkg.Size() {
+		tb.Fatalf("WriteTo = %d, %v; want %d bytes", n, err, pkg.Size())
+	}
+	return b.Bytes()
 }
 
 func mustNil(tb testing.TB, err error) {

@@ -1,23 +1,18 @@
 package pack
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/bmatcuk/doublestar/v4"
-)
 
-// Rule is one line of the `files` input.
-type Rule struct {
-	Pattern string // doublestar pattern, relative to the root, slash-separated
-	Exclude bool   // the line started with '!'
-}
+	"github.com/wxcloud-deploy/wxcloud-deploy/internal/globs"
+)
 
 // builtin is one default exclude: the rule, and the literal name it keeps
 // out of wildcards' reach (rooted: only as the first path segment).
 type builtin struct {
-	rule   Rule
+	rule   globs.Rule
 	name   string
 	rooted bool
 }
@@ -28,11 +23,11 @@ type builtin struct {
 // break functions.
 func builtins() []builtin {
 	return []builtin{
-		{Rule{Pattern: "node_modules/**", Exclude: true}, "node_modules", true},
-		{Rule{Pattern: ".git/**", Exclude: true}, ".git", true},
-		{Rule{Pattern: "**/.DS_Store", Exclude: true}, ".DS_Store", false},
-		{Rule{Pattern: "__MACOSX/**", Exclude: true}, "__MACOSX", true},
-		{Rule{Pattern: "**/__MACOSX/**", Exclude: true}, "__MACOSX", false},
+		{globs.Rule{Pattern: "node_modules/**", Exclude: true}, "node_modules", true},
+		{globs.Rule{Pattern: ".git/**", Exclude: true}, ".git", true},
+		{globs.Rule{Pattern: "**/.DS_Store", Exclude: true}, ".DS_Store", false},
+		{globs.Rule{Pattern: "__MACOSX/**", Exclude: true}, "__MACOSX", true},
+		{globs.Rule{Pattern: "**/__MACOSX/**", Exclude: true}, "__MACOSX", false},
 	}
 }
 
@@ -44,92 +39,30 @@ func builtins() []builtin {
 // "node_modules/lodash/**" brings it back. Read literally, last-match-wins
 // with "**" after the defaults would re-include everything and the defaults
 // would never apply.
-func DefaultExcludes() []Rule {
-	var rules []Rule
+func DefaultExcludes() globs.List {
+	var rules globs.List
 	for _, b := range builtins() {
 		rules = append(rules, b.rule)
 	}
 	return rules
 }
 
-// ParseGlobLines splits the `files` input into rules: one pattern per line,
-// blank lines and lines starting with '#' ignored, CRLF (or CR) tolerated, surrounding
-// spaces trimmed (YAML block scalars leave them), "!pat" excludes. A leading
-// "./" or "/" is dropped: patterns are always relative to the root (so
-// "./!name" or "./#name" names a file starting with '!' or '#'). Each
-// pattern must be valid doublestar syntax; the error is a *SelectError naming
-// the line.
-func ParseGlobLines(s string) ([]Rule, error) {
-	var rules []Rule
-	// A lone CR ends a line too (old Mac editors); no file name needs one.
-	s = strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
-	for i, line := range strings.Split(s, "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		r, err := parseRule(line)
-		if err != nil {
-			return nil, &SelectError{Msg: fmt.Sprintf("files: line %d %q: %v", i+1, line, err)}
-		}
-		rules = append(rules, r)
-	}
-	return rules, nil
-}
-
-func parseRule(line string) (Rule, error) {
-	var r Rule
-	if strings.HasPrefix(line, "!") {
-		r.Exclude = true
-		line = strings.TrimSpace(line[1:])
-	}
-	for {
-		line = strings.TrimSpace(line)
-		if rest, ok := strings.CutPrefix(line, "./"); ok {
-			line = rest
-		} else if rest, ok := strings.CutPrefix(line, "/"); ok {
-			line = rest
-		} else {
-			break
-		}
-	}
-	switch {
-	case line == "" || line == ".":
-		return r, fmt.Errorf("empty pattern (write a glob such as \"src/**\", or \"!pattern\" to exclude)")
-	case line == ".." || strings.HasPrefix(line, "../") || strings.Contains(line, "/../"):
-		return r, fmt.Errorf("patterns are relative to path and cannot leave it (remove \"..\", or change path)")
-	case !doublestar.ValidatePattern(line):
-		return r, fmt.Errorf("invalid glob (doublestar syntax: *, **, ?, [abc], {a,b}; escape a literal with \\)")
-	}
-	r.Pattern = line
-	return r, nil
-}
-
 // rulesFor turns the Files option into the full rule list: defaults first,
-// then the user's lines (nil or only comments => "**").
-func rulesFor(lines []string) ([]Rule, error) {
-	user, err := ParseGlobLines(strings.Join(lines, "\n"))
-	if err != nil {
-		return nil, err
+// then the user's rules (none => "**"). A list built in code is checked as
+// globs.Parse checks text: the matcher trusts its patterns.
+func rulesFor(files globs.List) ([]globs.Rule, error) {
+	if err := files.Validate(); err != nil {
+		return nil, &SelectError{Msg: "files: " + strings.ReplaceAll(err.Error(), "\n", "; files: ")}
 	}
-	if len(user) == 0 {
-		user = []Rule{{Pattern: "**"}}
+	if len(files) == 0 {
+		files = globs.List{{Pattern: "**"}}
 	}
-	return append(DefaultExcludes(), user...), nil
+	return append(DefaultExcludes(), files...), nil
 }
 
-// userPatterns lists the user's lines as written back in messages.
-func userPatterns(rules []Rule) []string {
-	n := len(DefaultExcludes())
-	out := make([]string, 0, len(rules)-n)
-	for _, r := range rules[n:] {
-		if r.Exclude {
-			out = append(out, "!"+r.Pattern)
-		} else {
-			out = append(out, r.Pattern)
-		}
-	}
-	return out
+// userPatterns lists the user's rules as lines, for messages.
+func userPatterns(rules []globs.Rule) []string {
+	return globs.List(rules[len(DefaultExcludes()):]).Strings()
 }
 
 // sentinel replaces a default-excluded name to tell a pattern that spells
@@ -140,14 +73,14 @@ const sentinel = "\x00"
 // matcher applies a rule list: the builtins, then the user's rules. Patterns
 // are validated when parsed, so the unvalidated (faster) match is safe.
 type matcher struct {
-	rules    []Rule
+	rules    []globs.Rule
 	builtins []builtin
 	// segs caches each pattern split on '/', or nil when the pattern holds
 	// braces or escapes (which may hide a '/'), so prefix reasoning must give up.
 	segs [][]string
 }
 
-func newMatcher(rules []Rule) *matcher {
+func newMatcher(rules []globs.Rule) *matcher {
 	m := &matcher{rules: rules, builtins: builtins(), segs: make([][]string, len(rules))}
 	for i, r := range rules {
 		if simple(r.Pattern) {

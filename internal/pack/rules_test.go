@@ -1,63 +1,9 @@
 package pack
 
 import (
-	"errors"
-	"reflect"
 	"strings"
 	"testing"
 )
-
-func TestParseGlobLines(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name    string
-		in      string
-		want    []Rule
-		wantErr string // substring of the error; "" => no error
-	}{
-		{name: "empty", in: "", want: nil},
-		{name: "only blank and comments", in: "\n  \n# all\n\t\n", want: nil},
-		{name: "one include", in: "src/**", want: []Rule{{Pattern: "src/**"}}},
-		{name: "exclude", in: "**\n!test/**", want: []Rule{{Pattern: "**"}, {Pattern: "test/**", Exclude: true}}},
-		{name: "crlf", in: "index.js\r\n!*.md\r\n", want: []Rule{{Pattern: "index.js"}, {Pattern: "*.md", Exclude: true}}},
-		{name: "spaces trimmed", in: "  src/**  \n ! lib/*.map ", want: []Rule{{Pattern: "src/**"}, {Pattern: "lib/*.map", Exclude: true}}},
-		{name: "dot slash dropped", in: "./src/**\n!./src/test/**", want: []Rule{{Pattern: "src/**"}, {Pattern: "src/test/**", Exclude: true}}},
-		{name: "leading slash dropped", in: "/config.json", want: []Rule{{Pattern: "config.json"}}},
-		{name: "comment after pattern lines", in: "a\n# b\nc", want: []Rule{{Pattern: "a"}, {Pattern: "c"}}},
-		{name: "braces and classes", in: "{src,lib}/**/*.[jt]s", want: []Rule{{Pattern: "{src,lib}/**/*.[jt]s"}}},
-		{name: "hash inside pattern is literal", in: "a#b", want: []Rule{{Pattern: "a#b"}}},
-		{name: "dot slash names a file starting with bang", in: "./!important.txt\n!./#notes", want: []Rule{{Pattern: "!important.txt"}, {Pattern: "#notes", Exclude: true}}},
-		{name: "lone CR ends a line", in: "a\rb", want: []Rule{{Pattern: "a"}, {Pattern: "b"}}},
-		{name: "invalid class", in: "ok\nsrc/[", wantErr: `files: line 2 "src/[": invalid glob`},
-		{name: "unclosed brace", in: "{a,b", wantErr: `line 1 "{a,b": invalid glob`},
-		{name: "bang alone", in: "!", wantErr: "empty pattern"},
-		{name: "dot alone", in: "./", wantErr: "empty pattern"},
-		{name: "parent dir", in: "../shared/**", wantErr: "cannot leave it"},
-		{name: "parent dir inside", in: "a/../../b", wantErr: "cannot leave it"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			got, err := ParseGlobLines(tt.in)
-			if tt.wantErr != "" {
-				var se *SelectError
-				if !errors.As(err, &se) {
-					t.Fatalf("err = %v (%T), want a *SelectError", err, err)
-				}
-				if !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("err = %q, want it to contain %q", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !reflect.DeepEqual(got, tt.want) {
-				t.Fatalf("got %+v, want %+v", got, tt.want)
-			}
-		})
-	}
-}
 
 func TestMatcherIncluded(t *testing.T) {
 	t.Parallel()
@@ -94,7 +40,7 @@ func TestMatcherIncluded(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			rules, err := rulesFor(tt.lines)
+			rules, err := rulesFor(parse(t, tt.lines))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -140,7 +86,7 @@ func TestMatcherPrunable(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			rules, err := rulesFor(tt.lines)
+			rules, err := rulesFor(parse(t, tt.lines))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -151,33 +97,11 @@ func TestMatcherPrunable(t *testing.T) {
 	}
 }
 
-func TestHumanSize(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		n    int64
-		want string
-	}{
-		{0, "0 B"},
-		{1023, "1023 B"},
-		{1024, "1 KiB"},
-		{1536, "1.5 KiB"},
-		{20 * 1024 * 1024, "20 MiB"},
-		{25480396, "24.3 MiB"},
-		{1024*1024 - 1, "1 MiB"},
-		{3 << 30, "3 GiB"},
-	}
-	for _, tt := range tests {
-		if got := HumanSize(tt.n); got != tt.want {
-			t.Errorf("HumanSize(%d) = %q, want %q", tt.n, got, tt.want)
-		}
-	}
-}
-
 func TestBase64(t *testing.T) {
 	t.Parallel()
 	for n, want := range map[int64]int64{0: 0, 1: 4, 2: 4, 3: 4, 4: 8, 15_000_000: 20_000_000} {
-		if got := Base64Len(n); got != want {
-			t.Errorf("Base64Len(%d) = %d, want %d", n, got, want)
+		if got := base64Len(n); got != want {
+			t.Errorf("base64Len(%d) = %d, want %d", n, got, want)
 		}
 	}
 	if w := Base64Warning(15_000_000); w != "" {

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/wxcloud-deploy/wxcloud-deploy/internal/globs"
 )
 
 // entry is one selected file, as the walk found it. Size and mode are read
@@ -21,12 +23,12 @@ type entry struct {
 }
 
 // Select returns the slash paths (sorted) that Build would pack from root with
-// the given `files` lines, default excludes included. nil lines mean "**".
-func Select(root string, lines []string) ([]string, error) {
+// the given `files` rules, default excludes included. An empty list means "**".
+func Select(root string, files globs.List) ([]string, error) {
 	if root == "" {
 		root = "."
 	}
-	rules, err := rulesFor(lines)
+	rules, err := rulesFor(files)
 	if err != nil {
 		return nil, withRoot(err, root)
 	}
@@ -52,7 +54,7 @@ func withRoot(err error, root string) error {
 	return err
 }
 
-func noMatch(root string, rules []Rule) error {
+func noMatch(root string, rules []globs.Rule) error {
 	return &SelectError{Root: root, Msg: fmt.Sprintf("files: no file matched %q under %q (check path and files)", userPatterns(rules), root)}
 }
 
@@ -61,7 +63,7 @@ func noMatch(root string, rules []Rule) error {
 // a directory's key being its name plus '/', so that a depth-first walk meets
 // paths already in that order ("a.b" before "a/x", "a/x" before "a0") and the
 // compressor can start on the first file while the walk goes on.
-func walk(ctx context.Context, root string, rules []Rule, emit func(entry) error) error {
+func walk(ctx context.Context, root string, rules []globs.Rule, emit func(entry) error) error {
 	abs, err := filepath.Abs(root)
 	if err != nil {
 		return fmt.Errorf("path %q: %w", root, err)
@@ -106,47 +108,10 @@ func (w *walker) walkDir(realDir, rel string) error {
 	}
 	w.stack = append(w.stack, realDir)
 	defer func() { w.stack = w.stack[:len(w.stack)-1] }()
-	des, err := os.ReadDir(realDir)
+	kids, err := w.children(realDir, rel)
 	if err != nil {
-		return fmt.Errorf("path %q: read directory %q: %w", w.root, rel, err)
+		return err
 	}
-	kids := make([]child, 0, len(des))
-	for _, de := range des {
-		name := de.Name()
-		r := name
-		if rel != "" {
-			r = rel + "/" + name
-		}
-		full := filepath.Join(realDir, name)
-		t := de.Type()
-		switch {
-		case t.IsDir():
-			if !w.m.prunable(r) {
-				kids = append(kids, child{key: name + "/", rel: r, path: full, dir: true})
-			}
-		case t.IsRegular():
-			if w.m.included(r) {
-				kids = append(kids, child{key: name, rel: r, path: full})
-			}
-		case t&fs.ModeSymlink != 0:
-			c, ok, err := w.link(full, r)
-			if err != nil {
-				return err
-			}
-			if ok {
-				c.key = name
-				if c.dir {
-					c.key += "/"
-				}
-				kids = append(kids, c)
-			}
-		default:
-			if w.m.included(r) {
-				return w.special(r, t)
-			}
-		}
-	}
-	slices.SortFunc(kids, func(a, b child) int { return cmp.Compare(a.key, b.key) })
 	for _, c := range kids {
 		if c.dir {
 			if err := w.walkDir(c.path, c.rel); err != nil {
@@ -159,6 +124,51 @@ func (w *walker) walkDir(realDir, rel string) error {
 		}
 	}
 	return nil
+}
+
+// children lists what the rules may pack in one directory, in zip order.
+func (w *walker) children(realDir, rel string) ([]child, error) {
+	des, err := os.ReadDir(realDir)
+	if err != nil {
+		return nil, fmt.Errorf("path %q: read directory %q: %w", w.root, rel, err)
+	}
+	kids := make([]child, 0, len(des))
+	for _, de := range des {
+		name := de.Name()
+		r := name
+		if rel != "" {
+			r = rel + "/" + name
+		}
+		c, ok, err := w.child(de.Type(), filepath.Join(realDir, name), r)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			c.key = name
+			if c.dir {
+				c.key += "/"
+			}
+			kids = append(kids, c)
+		}
+	}
+	slices.SortFunc(kids, func(a, b child) int { return cmp.Compare(a.key, b.key) })
+	return kids, nil
+}
+
+// child classifies one directory entry (type t, real path full, slash path
+// r): kept, skipped, or refused.
+func (w *walker) child(t fs.FileMode, full, r string) (child, bool, error) {
+	switch {
+	case t.IsDir():
+		return child{rel: r, path: full, dir: true}, !w.m.prunable(r), nil
+	case t.IsRegular():
+		return child{rel: r, path: full}, w.m.included(r), nil
+	case t&fs.ModeSymlink != 0:
+		return w.link(full, r)
+	case w.m.included(r):
+		return child{}, false, w.special(r, t)
+	}
+	return child{}, false, nil
 }
 
 // link resolves the symlink at full (slash path r) when the rules could pack

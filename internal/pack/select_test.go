@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/wxcloud-deploy/wxcloud-deploy/internal/globs"
 )
 
 // project is a function directory with the litter real ones carry.
@@ -70,7 +72,7 @@ func TestSelect(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := Select(root, tt.lines)
+			got, err := Select(root, parse(t, tt.lines))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -111,7 +113,12 @@ func contains(s []string, x string) bool {
 // the reference the pruned walk must agree with.
 func bruteForce(tb testing.TB, root string, lines []string) []string {
 	tb.Helper()
-	rules, err := rulesFor(lines)
+	return bruteForceRules(tb, root, parse(tb, lines))
+}
+
+func bruteForceRules(tb testing.TB, root string, files globs.List) []string {
+	tb.Helper()
+	rules, err := rulesFor(files)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -145,19 +152,23 @@ func TestSelectErrors(t *testing.T) {
 	tests := []struct {
 		name  string
 		root  string
-		lines []string
+		files globs.List
 		want  string
 	}{
-		{"no match", root, []string{"src/**"}, `files: no file matched ["src/**"] under "` + root + `" (check path and files)`},
-		{"only default-excluded files", root, []string{"**/a.js"}, `no file matched ["**/a.js"]`},
+		{"no match", root, globs.List{{Pattern: "src/**"}}, `files: no file matched ["src/**"] under "` + root + `" (check path and files)`},
+		{"only default-excluded files", root, globs.List{{Pattern: "**/a.js"}}, `no file matched ["**/a.js"]`},
+		{"excludes written back as lines", root, globs.List{{Pattern: "src/**"}, {Pattern: "!x", Exclude: true}}, `no file matched ["src/**" "!./!x"]`},
 		{"missing root", filepath.Join(root, "nope"), nil, `path: "` + filepath.Join(root, "nope") + `" does not exist`},
 		{"root is a file", file, nil, "is a file, not a directory"},
-		{"bad pattern", root, []string{"["}, `files: line 1 "[": invalid glob`},
+		{"bad pattern", root, globs.List{{Pattern: "[", Line: 1}}, `files: line 1 "[": invalid glob`},
+		{"every bad pattern", root, globs.List{{Pattern: "[", Line: 1}, {Pattern: "../x", Line: 3}},
+			`files: line 1 "[": invalid glob (doublestar syntax: *, **, ?, [abc], {a,b}; escape a literal with \); files: line 3 "../x": patterns cannot leave`},
+		{"list not from globs.Parse", root, globs.List{{Pattern: "./src/**"}}, `files: "./src/**": pattern not in parsed form`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := Select(tt.root, tt.lines)
+			_, err := Select(tt.root, tt.files)
 			var se *SelectError
 			if !errors.As(err, &se) {
 				t.Fatalf("err = %v (%T), want *SelectError", err, err)
@@ -212,7 +223,7 @@ func TestSelectSymlinks(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			root := makeTree(t, tt.tree)
-			got, err := Select(root, tt.lines)
+			got, err := Select(root, parse(t, tt.lines))
 			if tt.wantErr != "" {
 				var se *SelectError
 				if !errors.As(err, &se) || !strings.Contains(err.Error(), tt.wantErr) {

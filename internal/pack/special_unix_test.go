@@ -34,7 +34,7 @@ func TestSpecialFiles(t *testing.T) {
 			root := makeTree(t, tree{"index.js": "x"})
 			tt.make(t, root)
 			// Build must fail before it tries to read: opening a fifo blocks.
-			_, err := Build(context.Background(), Options{Root: root, Files: tt.lines})
+			_, err := Build(context.Background(), Options{Root: root, Files: parse(t, tt.lines)})
 			if tt.wantErr == "" {
 				if err != nil {
 					t.Fatal(err)
