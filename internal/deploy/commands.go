@@ -125,4 +125,3 @@ func outputName(out, env string, envs int) string {
 	ext := filepath.Ext(out)
 	return strings.TrimSuffix(out, ext) + "." + env + ext
 }
-

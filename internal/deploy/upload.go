@@ -117,4 +117,3 @@ func fallbackReason(p *pair) string {
 	}
 	return "existence was unknown"
 }
-
