@@ -59,10 +59,27 @@ func (e *PermissionError) Error() string {
 		"so there use pull_request_target (carefully: it runs with write access) or set comment: never", e.Status, msg)
 }
 
-// Upsert edits the comment holding marker, searching every page of the pull
-// request's comments, or creates one. It returns the comment's URL and
-// whether it was created. body gets marker as its first line when it lacks it,
-// so that the next run finds it.
+// ActionsBot is who GITHUB_TOKEN comments as. GITHUB_TOKEN is an
+// installation token, which GET /user refuses (403 "Resource not accessible
+// by integration"), so when that call is refused this is taken as the
+// token's user. A token of another GitHub App is refused the same way but
+// comments as "<app>[bot]": its earlier comments are then not recognised,
+// and each run creates a new comment rather than edit one it cannot prove
+// is its own.
+const ActionsBot = "github-actions[bot]"
+
+// Upsert edits this job's sticky comment on the pull request, or creates
+// one. A comment is ours when its body starts with marker AND its author is
+// the token's own user (see Self); a comment anyone else wrote, marker or
+// not, is never edited: a hostile contributor could otherwise plant a
+// marker-prefixed comment and have the bot overwrite it with their text in
+// the bot's name. Every page of comments is searched. It returns the
+// comment's URL and whether it was created. body gets marker as its first
+// line when it lacks it, so that the next run finds it.
+//
+// Every call takes ctx and nothing retries or waits beyond it (go-github
+// does not retry, and its rate-limit handling returns an error rather than
+// sleep), so a caller's deadline bounds Upsert.
 func Upsert(ctx context.Context, gh *github.Client, ev *Event, marker, body string) (url string, created bool, err error) {
 	if ev == nil || ev.PRNumber <= 0 || ev.Owner == "" || ev.Repo == "" {
 		return "", false, errors.New("no pull request to comment on (comments need a pull_request or pull_request_target event)")
@@ -70,11 +87,15 @@ func Upsert(ctx context.Context, gh *github.Client, ev *Event, marker, body stri
 	if strings.TrimSpace(marker) == "" {
 		return "", false, errors.New("empty comment marker: a later run could not find the comment to edit")
 	}
-	if !strings.Contains(body, marker) {
+	if !strings.HasPrefix(strings.TrimSpace(body), marker) {
 		body = marker + "\n" + body
 	}
 
-	id, err := find(ctx, gh, ev, marker)
+	self, err := Self(ctx, gh)
+	if err != nil {
+		return "", false, err
+	}
+	id, err := find(ctx, gh, ev, marker, self)
 	if err != nil {
 		return "", false, classify(err, "listing the comments of pull request #%d", ev.PRNumber)
 	}
@@ -92,9 +113,32 @@ func Upsert(ctx context.Context, gh *github.Client, ev *Event, marker, body stri
 	return c.GetHTMLURL(), true, nil
 }
 
-// find returns the ID of the first comment holding marker, or 0. It stops at
-// the first match; a busy PR can have hundreds of comments, hence paging.
-func find(ctx context.Context, gh *github.Client, ev *Event, marker string) (int64, error) {
+// Self returns the login the token comments as: GET /user's, or ActionsBot
+// when GitHub refuses that call (401, 403, 404: an installation token such
+// as GITHUB_TOKEN). Any other failure is an error: guessing could make a run
+// edit a comment that is not its own.
+func Self(ctx context.Context, gh *github.Client) (string, error) {
+	u, _, err := gh.Users.Get(ctx, "")
+	if err == nil && u.GetLogin() != "" {
+		return u.GetLogin(), nil
+	}
+	var er *github.ErrorResponse
+	if errors.As(err, &er) && er.Response != nil {
+		switch er.Response.StatusCode {
+		case http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound:
+			return ActionsBot, nil
+		}
+	}
+	if err == nil {
+		err = errors.New("GitHub answered without a login")
+	}
+	return "", fmt.Errorf("learning who the github-token comments as (GET /user): %w", err)
+}
+
+// find returns the ID of the first comment by self that starts with
+// marker, or 0. It stops at the first match; a busy PR can have hundreds of
+// comments, hence paging.
+func find(ctx context.Context, gh *github.Client, ev *Event, marker, self string) (int64, error) {
 	opts := &github.IssueListCommentsOptions{ListOptions: github.ListOptions{PerPage: 100}}
 	for {
 		comments, resp, err := gh.Issues.ListComments(ctx, ev.Owner, ev.Repo, ev.PRNumber, opts)
@@ -103,8 +147,9 @@ func find(ctx context.Context, gh *github.Client, ev *Event, marker string) (int
 		}
 		for _, c := range comments {
 			// The marker opens our comments; a person quoting it elsewhere
-			// in theirs must not have that comment overwritten.
-			if strings.HasPrefix(strings.TrimSpace(c.GetBody()), marker) {
+			// in theirs, or opening theirs with it, must not have that
+			// comment overwritten.
+			if strings.HasPrefix(strings.TrimSpace(c.GetBody()), marker) && strings.EqualFold(c.GetUser().GetLogin(), self) {
 				return c.GetID(), nil
 			}
 		}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 const (
@@ -18,9 +19,18 @@ func prEvent() *Event {
 	return &Event{Name: "pull_request", PRNumber: 7, HeadSHA: "abc", Owner: "octo", Repo: "mini"}
 }
 
+// people's comments, by authors that are not the token's.
+func people(bodies ...string) []by {
+	var out []by
+	for _, b := range bodies {
+		out = append(out, by{"octocat", b})
+	}
+	return out
+}
+
 func TestUpsertCreatesWhenNoPageHasTheMarker(t *testing.T) {
 	t.Parallel()
-	f, srv := newFake(t, "", "lgtm", "nit: "+"<!-- other-bot -->", "ping", "ship it", "one more")
+	f, srv := newFake(t, "", people("lgtm", "nit: <!-- other-bot -->", "ping", "ship it", "one more")...)
 	gh, err := NewClient(testToken, srv.URL, srv.Client())
 	if err != nil {
 		t.Fatal(err)
@@ -48,9 +58,10 @@ func TestUpsertCreatesWhenNoPageHasTheMarker(t *testing.T) {
 	}
 }
 
-func TestUpsertEditsCommentOnPage2Of3(t *testing.T) {
+func TestUpsertEditsOwnCommentOnPage2Of3(t *testing.T) {
 	t.Parallel()
-	f, srv := newFake(t, "", "lgtm", "ping", "thanks", testMarker+"\nold table", "later", "even later")
+	f, srv := newFake(t, "", append(people("lgtm", "ping", "thanks"),
+		by{ActionsBot, testMarker + "\nold table"}, by{"octocat", "later"}, by{"octocat", "even later"})...)
 	gh, err := NewClient(testToken, srv.URL, srv.Client())
 	if err != nil {
 		t.Fatal(err)
@@ -73,9 +84,59 @@ func TestUpsertEditsCommentOnPage2Of3(t *testing.T) {
 	}
 }
 
+// TestUpsertNeverEditsSomeoneElsesComment: a comment that starts with the
+// marker but was written by someone else (a contributor who copied the
+// marker to have the bot overwrite their text, or to hide the results) is
+// left alone, whoever the token is.
+func TestUpsertNeverEditsSomeoneElsesComment(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, self string
+		authors    []string // of marker-prefixed comments before ours
+	}{
+		{"GITHUB_TOKEN (GET /user refused): a user's comment", "", []string{"mallory"}},
+		{"GITHUB_TOKEN: another bot's comment", "", []string{"evil-app[bot]"}},
+		{"a personal token: the Actions bot's comment is not ours", "deploy-bot", []string{ActionsBot, "mallory"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var seed []by
+			for _, a := range tt.authors {
+				seed = append(seed, by{a, testMarker + "\nplanted by " + a})
+			}
+			f, srv := newFake(t, "", seed...)
+			f.self = tt.self
+			gh, err := NewClient(testToken, srv.URL, srv.Client())
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, created, err := Upsert(context.Background(), gh, prEvent(), testMarker, "run 1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !created || f.edits != 0 {
+				t.Fatalf("created=%v edits=%d: someone else's comment was edited", created, f.edits)
+			}
+			for i, a := range tt.authors {
+				if f.comments[i].Body != testMarker+"\nplanted by "+a {
+					t.Errorf("%s's comment was changed to %q", a, f.comments[i].Body)
+				}
+			}
+			// The next run finds the comment the token wrote.
+			if _, created, err := Upsert(context.Background(), gh, prEvent(), testMarker, "run 2"); err != nil || created {
+				t.Errorf("run 2: created=%v err=%v, want our own comment edited", created, err)
+			}
+			if got := f.comments[len(f.comments)-1]; got.Body != testMarker+"\nrun 2" || got.User.Login != f.author() {
+				t.Errorf("our comment = %+v", got)
+			}
+		})
+	}
+}
+
 func TestUpsertTwiceKeepsOneComment(t *testing.T) {
 	t.Parallel()
-	f, srv := newFake(t, "", "lgtm", "ping", "thanks")
+	f, srv := newFake(t, "", people("lgtm", "ping", "thanks")...)
 	gh, err := NewClient(testToken, srv.URL, srv.Client())
 	if err != nil {
 		t.Fatal(err)
@@ -87,8 +148,8 @@ func TestUpsertTwiceKeepsOneComment(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.mu.Lock()
-	f.add("a reviewer's comment")
-	f.add("another")
+	f.add("octocat", "a reviewer's comment")
+	f.add("octocat", "another")
 	f.mu.Unlock()
 	url2, created2, err := Upsert(ctx, gh, prEvent(), testMarker, "run 2")
 	if err != nil {
@@ -111,6 +172,79 @@ func TestUpsertTwiceKeepsOneComment(t *testing.T) {
 	}
 }
 
+func TestSelf(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		self    string
+		fail    func(http.ResponseWriter)
+		want    string
+		wantErr string
+	}{
+		{"a user's token", "deploy-bot", nil, "deploy-bot", ""},
+		{"GITHUB_TOKEN: 403", "", nil, ActionsBot, ""},
+		{"401", "", answer(401, "Bad credentials", nil), ActionsBot, ""},
+		{"404 (GHES without the endpoint)", "", answer(404, "Not Found", nil), ActionsBot, ""},
+		{"a 500 is not a guess", "", answer(500, "Server Error", nil), "", "GET /user"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f, srv := newFake(t, "")
+			f.self = tt.self
+			if tt.fail != nil {
+				f.fail["USER"] = tt.fail
+			}
+			gh, err := NewClient(testToken, srv.URL, srv.Client())
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := Self(context.Background(), gh)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Errorf("Self = %q, %v, want %q", got, err, tt.want)
+			}
+		})
+	}
+}
+
+// TestUpsertBoundedByContext: a GitHub that accepts requests and never
+// answers holds Upsert only until the caller's deadline (the CLI gives the
+// comment a few seconds after a cancel). No retry or wait outlives ctx.
+func TestUpsertBoundedByContext(t *testing.T) {
+	t.Parallel()
+	for _, stallAt := range []string{"USER", "GET", "POST", "PATCH"} {
+		t.Run(stallAt, func(t *testing.T) {
+			t.Parallel()
+			// Our comment exists, so that PATCH is reached too.
+			f, srv := newFake(t, "", by{"deploy-bot", testMarker + "\nold"})
+			f.self = "deploy-bot"
+			if stallAt == "POST" {
+				f.comments = nil
+			}
+			gh, err := NewClient(testToken, srv.URL, srv.Client())
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.stallOn = stallAt
+			ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+			defer cancel()
+			_, _, err = Upsert(ctx, gh, prEvent(), testMarker, "body")
+			if !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("err = %v, want the deadline", err)
+			}
+			if strings.Contains(err.Error(), testToken) {
+				t.Errorf("error leaks the token: %v", err)
+			}
+		})
+	}
+}
+
 func TestUpsertErrors(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -129,7 +263,7 @@ func TestUpsertErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			f, srv := newFake(t, "", "lgtm")
+			f, srv := newFake(t, "", people("lgtm")...)
 			f.fail[tt.method] = tt.fail
 			gh, err := NewClient(testToken, srv.URL, srv.Client())
 			if err != nil {
@@ -196,7 +330,7 @@ func TestEnterpriseBaseURL(t *testing.T) {
 	for _, suffix := range []string{"/api/v3", "/api/v3/"} {
 		t.Run(suffix, func(t *testing.T) {
 			t.Parallel()
-			f, srv := newFake(t, "/api/v3", "lgtm")
+			f, srv := newFake(t, "/api/v3", people("lgtm")...)
 			gh, err := NewClient(testToken, srv.URL+suffix, srv.Client())
 			if err != nil {
 				t.Fatal(err)
@@ -204,8 +338,8 @@ func TestEnterpriseBaseURL(t *testing.T) {
 			if _, created, err := Upsert(context.Background(), gh, prEvent(), testMarker, "body"); err != nil || !created {
 				t.Fatalf("created=%v err=%v", created, err)
 			}
-			if f.creates != 1 {
-				t.Errorf("creates = %d under /api/v3", f.creates)
+			if f.creates != 1 || f.users != 1 {
+				t.Errorf("creates = %d, GET /user = %d under /api/v3", f.creates, f.users)
 			}
 		})
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"strings"
+
+	"github.com/google/go-github/v60/github"
 )
 
 // Event is what the comment needs from the triggering workflow event.
@@ -28,27 +30,10 @@ func (e *Event) IsPullRequest() bool {
 	return e.Name == "pull_request" || e.Name == "pull_request_target"
 }
 
-// payload is the part of a webhook payload LoadEvent reads
-// (testdata/events/ holds full examples).
-type payload struct {
-	Number      int `json:"number"`
-	PullRequest *struct {
-		Number int `json:"number"`
-		Head   struct {
-			SHA string `json:"sha"`
-		} `json:"head"`
-	} `json:"pull_request"`
-	Repository struct {
-		Name  string `json:"name"`
-		Owner struct {
-			Login string `json:"login"`
-		} `json:"owner"`
-	} `json:"repository"`
-}
-
 // LoadEvent reads GITHUB_EVENT_NAME, GITHUB_REPOSITORY and the JSON payload
-// at GITHUB_EVENT_PATH. Without GITHUB_EVENT_PATH (outside GitHub Actions)
-// the event has no pull request, which is not an error.
+// at GITHUB_EVENT_PATH, decoded into go-github's event types (testdata/events/
+// holds examples). Without GITHUB_EVENT_PATH (outside GitHub Actions) the
+// event has no pull request, which is not an error.
 func LoadEvent(getenv func(string) string) (*Event, error) {
 	ev := &Event{Name: getenv("GITHUB_EVENT_NAME")}
 	if full := getenv("GITHUB_REPOSITORY"); full != "" {
@@ -66,23 +51,53 @@ func LoadEvent(getenv func(string) string) (*Event, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the event payload GITHUB_EVENT_PATH %q: %w", path, err)
 	}
-	var p payload
-	if err := json.Unmarshal(data, &p); err != nil {
+	owner, repo, err := decodePayload(ev, data)
+	if err != nil {
 		return nil, fmt.Errorf("decoding the event payload GITHUB_EVENT_PATH %q: %w (is it a webhook JSON payload?)", path, err)
 	}
 	if ev.Owner == "" {
-		ev.Owner, ev.Repo = p.Repository.Owner.Login, p.Repository.Name
-	}
-	if ev.IsPullRequest() {
-		ev.PRNumber = p.Number
-		if p.PullRequest != nil {
-			if p.PullRequest.Number != 0 {
-				ev.PRNumber = p.PullRequest.Number
-			}
-			ev.HeadSHA = p.PullRequest.Head.SHA
-		}
+		ev.Owner, ev.Repo = owner, repo
 	}
 	return ev, nil
+}
+
+// decodePayload fills ev's pull request from data and returns the
+// repository the payload names.
+func decodePayload(ev *Event, data []byte) (owner, repo string, err error) {
+	name := ev.Name
+	if name == "pull_request_target" {
+		// The same payload as pull_request; go-github knows it by that name.
+		name = "pull_request"
+	}
+	payload, err := github.ParseWebHook(name, data)
+	if err != nil {
+		// An event go-github has no type for (or none at all, outside
+		// Actions): every webhook payload names its repository the same way.
+		var other struct {
+			Repo *github.Repository `json:"repository"`
+		}
+		if jerr := json.Unmarshal(data, &other); jerr != nil {
+			return "", "", jerr
+		}
+		return other.Repo.GetOwner().GetLogin(), other.Repo.GetName(), nil
+	}
+	switch p := payload.(type) {
+	case *github.PullRequestEvent:
+		if ev.IsPullRequest() {
+			ev.PRNumber = p.GetNumber()
+			if n := p.GetPullRequest().GetNumber(); n != 0 {
+				ev.PRNumber = n
+			}
+			ev.HeadSHA = p.GetPullRequest().GetHead().GetSHA()
+		}
+		return p.GetRepo().GetOwner().GetLogin(), p.GetRepo().GetName(), nil
+	case *github.PushEvent:
+		// A push names its repository with a type of its own.
+		return p.GetRepo().GetOwner().GetLogin(), p.GetRepo().GetName(), nil
+	case interface{ GetRepo() *github.Repository }:
+		return p.GetRepo().GetOwner().GetLogin(), p.GetRepo().GetName(), nil
+	}
+	return "", "", nil
 }
 
 // ShouldComment decides whether to comment for the comment input: "auto"

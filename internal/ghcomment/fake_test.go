@@ -3,6 +3,7 @@ package ghcomment
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -11,10 +12,18 @@ import (
 )
 
 type fakeComment struct {
-	ID   int64  `json:"id"`
-	Body string `json:"body"`
-	URL  string `json:"html_url"`
+	ID   int64    `json:"id"`
+	Body string   `json:"body"`
+	URL  string   `json:"html_url"`
+	User fakeUser `json:"user"`
 }
+
+type fakeUser struct {
+	Login string `json:"login"`
+}
+
+// by is a seeded comment's author and body.
+type by struct{ login, body string }
 
 // fakeGitHub emulates the three issue-comment endpoints of the REST API
 // under prefix ("" for api.github.com, "/api/v3" for GitHub Enterprise),
@@ -34,14 +43,31 @@ type fakeGitHub struct {
 	edits    int
 	// fail, when set, answers the matching method instead of the emulation.
 	fail map[string]func(w http.ResponseWriter)
+	// self is who the token is: GET /user answers it, or refuses the way it
+	// refuses an installation token when it is "" (and comments are then
+	// created as github-actions[bot]).
+	self  string
+	users int // GET /user calls
+	// stallOn, when set ("USER", "GET", "POST", "PATCH"), makes those
+	// requests wait until the client gives up.
+	stallOn string
 }
 
-func newFake(t *testing.T, prefix string, bodies ...string) (*fakeGitHub, *httptest.Server) {
+// author is who a comment created through the API is written by.
+func (f *fakeGitHub) author() string {
+	if f.self == "" {
+		return ActionsBot
+	}
+	return f.self
+}
+
+func newFake(t *testing.T, prefix string, comments ...by) (*fakeGitHub, *httptest.Server) {
 	f := &fakeGitHub{t: t, prefix: prefix, pageSize: 2, nextID: 100, fail: map[string]func(http.ResponseWriter){}}
-	for _, b := range bodies {
-		f.add(b)
+	for _, c := range comments {
+		f.add(c.login, c.body)
 	}
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET "+prefix+"/user", f.user)
 	mux.HandleFunc("GET "+prefix+"/repos/{owner}/{repo}/issues/{number}/comments", f.list)
 	mux.HandleFunc("POST "+prefix+"/repos/{owner}/{repo}/issues/{number}/comments", f.create)
 	mux.HandleFunc("PATCH "+prefix+"/repos/{owner}/{repo}/issues/comments/{id}", f.edit)
@@ -54,11 +80,47 @@ func newFake(t *testing.T, prefix string, bodies ...string) (*fakeGitHub, *httpt
 	return f, srv
 }
 
-func (f *fakeGitHub) add(body string) int64 {
+func (f *fakeGitHub) add(login, body string) int64 {
 	f.nextID++
-	f.comments = append(f.comments, fakeComment{ID: f.nextID, Body: body,
+	f.comments = append(f.comments, fakeComment{ID: f.nextID, Body: body, User: fakeUser{Login: login},
 		URL: fmt.Sprintf("https://github.com/octo/mini/pull/7#issuecomment-%d", f.nextID)})
 	return f.nextID
+}
+
+// user answers GET /user like GitHub: the login for a user's token, 403
+// for an installation token (GITHUB_TOKEN).
+func (f *fakeGitHub) user(w http.ResponseWriter, r *http.Request) {
+	if f.stalled(r, "USER") {
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.users++
+	f.auth = append(f.auth, r.Header.Get("Authorization"))
+	if fail := f.fail["USER"]; fail != nil {
+		fail(w)
+		return
+	}
+	if f.self == "" {
+		writeJSON(w, http.StatusForbidden, map[string]string{"message": "Resource not accessible by integration"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"login": f.self, "id": 1})
+}
+
+// stalled holds the request until the client gives up when kind is
+// f.stallOn: a GitHub that accepted the connection and never answers.
+func (f *fakeGitHub) stalled(r *http.Request, kind string) bool {
+	f.mu.Lock()
+	stall := f.stallOn == kind
+	f.mu.Unlock()
+	if stall {
+		// The server notices a client that went away only once the body
+		// has been read.
+		_, _ = io.Copy(io.Discard, r.Body)
+		<-r.Context().Done()
+	}
+	return stall
 }
 
 // common records the request and checks the path names our pull request.
@@ -78,6 +140,9 @@ func (f *fakeGitHub) common(w http.ResponseWriter, r *http.Request) bool {
 }
 
 func (f *fakeGitHub) list(w http.ResponseWriter, r *http.Request) {
+	if f.stalled(r, "GET") {
+		return
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if !f.common(w, r) {
@@ -105,6 +170,9 @@ func (f *fakeGitHub) list(w http.ResponseWriter, r *http.Request) {
 }
 
 func (f *fakeGitHub) create(w http.ResponseWriter, r *http.Request) {
+	if f.stalled(r, "POST") {
+		return
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if !f.common(w, r) {
@@ -115,11 +183,14 @@ func (f *fakeGitHub) create(w http.ResponseWriter, r *http.Request) {
 		f.t.Errorf("create: %v", err)
 	}
 	f.creates++
-	f.add(in.Body)
+	f.add(f.author(), in.Body)
 	writeJSON(w, http.StatusCreated, f.comments[len(f.comments)-1])
 }
 
 func (f *fakeGitHub) edit(w http.ResponseWriter, r *http.Request) {
+	if f.stalled(r, "PATCH") {
+		return
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if !f.common(w, r) {

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wxcloud-deploy/wxcloud-deploy/internal/output"
+	"github.com/wxcloud-deploy/wxcloud-deploy/internal/redact"
 	"github.com/wxcloud-deploy/wxcloud-deploy/internal/result"
 )
 
@@ -83,26 +85,89 @@ func interruptedRun() *result.Run {
 	}
 }
 
-// bigRun is 150 functions x 3 envs. failing makes every pair fail its smoke
-// test with a long reason and response, the worst case for the comment size.
-func bigRun(failing bool) *result.Run {
-	run := &result.Run{Command: "deploy", Packages: map[string]result.Package{}}
-	envs := []string{"dev-1a2b3c4d5e6f7a8b", "test-9f8e7d6c5b4a3", "prod-3gewtf9c10f60c76"}
-	for i := range 150 {
-		fn := fmt.Sprintf("function-number-%03d", i)
-		run.PackageOrder = append(run.PackageOrder, fn)
-		run.Packages[fn] = result.Package{SHA256: shaLogin, Size: 123_456, Files: 12}
-		for _, env := range envs {
-			r := result.Result{Function: fn, Env: env, Action: result.Updated, SHA256: shaLogin,
-				Size: 123_456, MS: 2345, Invoke: &result.Invoke{OK: true, RespData: `{"ok":true}`, MS: 456}}
-			if failing {
-				r.Action = result.RolledBack
-				r.Invoke = &result.Invoke{OK: false, MS: 5000,
-					Error:    "invoke errcode -504002: " + strings.Repeat("function threw an error ", 20),
-					RespData: strings.Repeat(`{"errorMessage":"boom"}`, 400)}
-			}
-			run.Results = append(run.Results, r)
+// platformRun is one function deployed to 2,000 envs the way a third-party
+// platform does: almost all updated, three failing the same way (the
+// vendor's message names the env) and two smoke tests failing differently.
+func platformRun() *result.Run {
+	run := &result.Run{Command: "deploy", Provider: "wechat",
+		Packages:     map[string]result.Package{"login": {SHA256: shaLogin, Size: 2345, Files: 3}},
+		PackageOrder: []string{"login"}}
+	for i := range 2000 {
+		env := fmt.Sprintf("wx%04d-env-%06x", i, i*7919)
+		r := result.Result{Function: "login", Env: env, Action: result.Updated, SHA256: shaLogin, Size: 2345, MS: 900,
+			Invoke: &result.Invoke{OK: true, RespData: `{"ok":true}`, MS: 40}}
+		switch i {
+		case 17, 900, 1999:
+			r.Action, r.Errcode, r.Invoke = result.Failed, 85088, nil
+			r.Error = fmt.Sprintf("env %q has no cloud development (85088): check that the Mini Program opened it", env)
+		case 1200:
+			r.Action, r.Detail = result.RolledBack, "restored the previous code (sha256 aa11bb22cc33)"
+			r.Invoke = &result.Invoke{OK: false, MS: 3000, Error: "invoke errcode -504002: function threw",
+				RespData: `{"errorMessage":"Cannot find module 'lodash'"}`}
+		case 1500:
+			r.Action, r.Detail = result.RolledBack, "restored the previous code (sha256 aa11bb22cc33)"
+			r.Invoke = &result.Invoke{OK: false, MS: 5000, Error: "invoke timed out after 5 s"}
 		}
+		run.Results = append(run.Results, r)
 	}
 	return run
+}
+
+// tencentRun is a tencentcloud deploy: vendor codes by name, setting and
+// trigger changes, and the log tail of a failed smoke test.
+func tencentRun() *result.Run {
+	return &result.Run{
+		Command:  "deploy",
+		Provider: "tencentcloud",
+		Results: []result.Result{
+			{Function: "api", Env: "prod-7xk2m9", Action: result.Updated, SHA256: shaLogin, Size: 40_960, MS: 4200,
+				Config: []string{"timeout 3s -> 20s", "env var LOG_LEVEL set", "trigger nightly created"},
+				Invoke: &result.Invoke{OK: true, RespData: `{"ok":true}`, MS: 230}},
+			{Function: "api", Env: "test-9yq1", Action: result.Failed, Code: "ResourceNotFound.Namespace",
+				Error: "namespace test-9yq1 does not exist: create the env in the Tencent Cloud console", SHA256: shaLogin, MS: 310},
+			{Function: "worker", Env: "prod-7xk2m9", Action: result.RolledBack, SHA256: shaPay, Size: 1_048_576, MS: 9100,
+				Config: []string{"memory 128MB -> 256MB"},
+				Detail: "restored the previous code (sha256 0f1e2d3c4b5a)",
+				Invoke: &result.Invoke{OK: false, MS: 1800, Error: "function returned an error: FunctionError: out of memory",
+					RespData: `{"errorCode":-1,"errorMessage":"out of memory"}`,
+					Log: "START RequestId: 6a1c\n" + strings.Repeat("loading shard\n", 30) +
+						"allocating 300MB\nFATAL ERROR: Reached heap limit\nEND RequestId: 6a1c\nReport RequestId: 6a1c Duration:1800ms Memory:256MB MemUsage:255.9MB\n"}},
+			{Function: "worker", Env: "test-9yq1", Action: result.Unchanged, SHA256: shaPay, Detail: "checksum matches", MS: 120},
+		},
+		Packages: map[string]result.Package{
+			"api":    {SHA256: shaLogin, Size: 40_960, Files: 5},
+			"worker": {SHA256: shaPay, Size: 1_048_576, Files: 90},
+		},
+		PackageOrder: []string{"api", "worker"},
+	}
+}
+
+// hostileToken is what the hostile run hides in every outside string.
+const hostileToken = "ghs_HOSTILE_TOKEN_9c8b7a6d5e4f"
+
+// hostile is outside text trying everything: a workflow command on a new
+// line and the legacy one mid-line, a CR, an ANSI escape, an HTML comment
+// opener, closing tags, backticks and a fence, and the token.
+const hostile = "x\r\n::warning::INJECTED ##[set-output name=status;]success \x1b[31m<!-- hide </details></summary> `` ``` | *b* @octo " + hostileToken
+
+// hostileRun puts hostile text in every string that comes from outside,
+// then redacts it the way the CLI does (output.Redacted) before rendering.
+func hostileRun() *result.Run {
+	run := &result.Run{
+		Command:  "deploy",
+		Provider: "tencentcloud",
+		Results: []result.Result{
+			{Function: "fn" + hostile, Env: "env-" + hostile, Action: result.Failed, Errcode: 85088, Code: "Code" + hostile,
+				Error: "vendor said " + hostile, SHA256: shaLogin, MS: 5},
+			{Function: "fn2", Env: "dev-1a2b", Action: result.RolledBack, SHA256: shaPay, Detail: "detail " + hostile,
+				Invoke: &result.Invoke{OK: false, Error: "smoke " + hostile, RespData: `{"errorMessage":"` + hostile + `"}`,
+					Log: "line 1\n" + hostile + "\n::error::from the log"}},
+			{Function: "fn3", Env: "dev-1a2b", Action: result.Updated, SHA256: shaNotify, Detail: "updated: " + hostile,
+				Config: []string{"trigger " + hostile + " created"}},
+		},
+		Warnings:    []string{"warning " + hostile},
+		ResultsFile: "results " + hostile + ".json",
+	}
+	out := output.New(output.Options{Redactor: redact.New(hostileToken)})
+	return out.Redacted(run)
 }

@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"html"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/wxcloud-deploy/wxcloud-deploy/internal/result"
+	"github.com/wxcloud-deploy/wxcloud-deploy/internal/size"
 )
 
 // actionOrder fixes the order of the counts line so that "3 created,
@@ -19,49 +21,78 @@ var actionOrder = []result.Action{
 	result.RolledBack, result.Failed,
 }
 
+// collapseAbove is the number of successful pairs up to which each gets its
+// own row; above it they are shown as one row per function and outcome
+// (platforms deploy one function to thousands of envs).
+const collapseAbove = 50
+
+// logTailLines is how much of a function's log a failed smoke test shows:
+// the error is nearly always in the last lines.
+const logTailLines = 20
+
 // Counts renders how many pairs ended in each action: "3 created, 1 failed".
 // It is the last line of Table and part of the summary and comment headings.
 func Counts(run *result.Run) string {
 	if len(run.Results) == 0 {
 		return "no function/env pairs"
 	}
-	n := map[result.Action]int{}
-	for _, r := range run.Results {
-		n[r.Action]++
-	}
+	n := countActions(run.Results)
 	var parts []string
-	for _, a := range actionOrder {
-		if n[a] > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", n[a], a))
-			delete(n, a)
-		}
-	}
-	var rest []string
-	for a := range n {
-		rest = append(rest, string(a))
-	}
-	sort.Strings(rest)
-	for _, a := range rest {
-		parts = append(parts, fmt.Sprintf("%d %s", n[result.Action(a)], a))
+	for _, a := range sortedActions(n) {
+		parts = append(parts, number(n[a])+" "+string(a))
 	}
 	return strings.Join(parts, ", ")
 }
 
-// failuresFirst returns the results with the failed pairs first, each group
-// in run order: a reader (and a truncated PR comment) sees what broke first.
-func failuresFirst(results []result.Result) []result.Result {
-	out := make([]result.Result, 0, len(results))
+func countActions(results []result.Result) map[result.Action]int {
+	n := map[result.Action]int{}
 	for _, r := range results {
-		if !r.Action.OK() {
-			out = append(out, r)
+		n[r.Action]++
+	}
+	return n
+}
+
+// sortedActions lists the actions present in n in actionOrder, then the
+// unknown ones alphabetically.
+func sortedActions(n map[result.Action]int) []result.Action {
+	var out []result.Action
+	known := map[result.Action]bool{}
+	for _, a := range actionOrder {
+		known[a] = true
+		if n[a] > 0 {
+			out = append(out, a)
 		}
 	}
-	for _, r := range results {
-		if r.Action.OK() {
-			out = append(out, r)
+	var rest []string
+	for a := range n {
+		if !known[a] && n[a] > 0 {
+			rest = append(rest, string(a))
 		}
+	}
+	sort.Strings(rest)
+	for _, a := range rest {
+		out = append(out, result.Action(a))
 	}
 	return out
+}
+
+// number writes n with thousands separators: "1,998".
+func number(n int) string {
+	s := strconv.Itoa(n)
+	if n < 0 {
+		return "-" + number(-n)
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 func countFailed(results []result.Result) int {
@@ -90,21 +121,13 @@ func sizeOf(run *result.Run, r result.Result) int64 {
 	return run.Packages[r.Function].Size
 }
 
-// humanSize uses binary units, like the size-limit input's default (20MiB).
-func humanSize(n int64) string {
-	const k = 1024
-	switch {
-	case n <= 0:
+// sizeCell is size.Format, the project's one formatter, with nothing for
+// an unknown size.
+func sizeCell(n int64) string {
+	if n <= 0 {
 		return ""
-	case n < k:
-		return fmt.Sprintf("%d B", n)
-	case n < k*k:
-		return fmt.Sprintf("%.1f KiB", float64(n)/k)
-	case n < k*k*k:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(k*k))
-	default:
-		return fmt.Sprintf("%.1f GiB", float64(n)/(k*k*k))
 	}
+	return size.Format(n)
 }
 
 func humanMS(ms int64) string {
@@ -120,12 +143,82 @@ func humanMS(ms int64) string {
 	}
 }
 
-// smokeReason says in a few words why a smoke test failed.
-func smokeReason(inv *result.Invoke) string {
-	if inv.Error != "" {
-		return inv.Error
+// codeOf names the vendor's code: "errcode 85088", "ResourceNotFound.Namespace"
+// (tencentcloud names its codes), or both.
+func codeOf(r result.Result) string {
+	switch {
+	case r.Errcode != 0 && r.Code != "":
+		return fmt.Sprintf("errcode %d (%s)", r.Errcode, r.Code)
+	case r.Errcode != 0:
+		return fmt.Sprintf("errcode %d", r.Errcode)
 	}
-	return "unexpected response"
+	return r.Code
+}
+
+// failureText is what went wrong with a failed pair, in the order a reader
+// needs it: the vendor code and error, then the smoke test's, then the
+// detail (what was done about it).
+func failureText(r result.Result) string {
+	var parts []string
+	if r.Error != "" {
+		parts = append(parts, r.Error)
+	}
+	if r.Invoke != nil && !r.Invoke.OK {
+		if r.Invoke.Error != "" && r.Invoke.Error != r.Error {
+			parts = append(parts, "smoke test: "+r.Invoke.Error)
+		} else if r.Error == "" {
+			parts = append(parts, "smoke test failed")
+		}
+	}
+	if r.Detail != "" {
+		parts = append(parts, r.Detail)
+	}
+	if len(parts) == 0 {
+		parts = append(parts, string(r.Action))
+	}
+	msg := strings.Join(parts, "\n")
+	if c := codeOf(r); c != "" {
+		msg = c + ": " + msg
+	}
+	return msg
+}
+
+// smokeResponse and smokeLog are what a failed smoke test brought back.
+func smokeResponse(r result.Result) string {
+	if r.Invoke == nil || r.Invoke.OK {
+		return ""
+	}
+	return r.Invoke.RespData
+}
+
+func smokeLog(r result.Result) string {
+	if r.Invoke == nil || r.Invoke.OK {
+		return ""
+	}
+	return lastLines(r.Invoke.Log, logTailLines)
+}
+
+// lastLines returns the last n lines of s, trailing line breaks dropped.
+func lastLines(s string, n int) string {
+	s = strings.TrimRight(s, "\r\n")
+	if s == "" {
+		return ""
+	}
+	lines := strings.Split(s, "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// actionDetail is the few words saying why a successful pair ended as it
+// did ("checksum matches", "update" for a plan). A failed pair's detail is
+// shown with its error instead.
+func actionDetail(r result.Result) string {
+	if !r.Action.OK() || r.Detail == "" {
+		return ""
+	}
+	return strings.TrimPrefix(r.Detail, string(r.Action)+": ")
 }
 
 // oneLine folds whitespace runs (newlines and tabs included) into one space,
@@ -136,7 +229,9 @@ func oneLine(s string) string {
 
 // truncate cuts s to at most max bytes on a rune boundary, ending in "…"
 // when it cut. Bytes, not runes, because GitHub's comment limit is checked
-// here in bytes (a safe over-estimate of its character count).
+// here in bytes (a safe over-estimate of its character count). Strings
+// reach report redacted (output.Redacted), so a cut cannot expose part of a
+// secret.
 func truncate(s string, max int) string {
 	if len(s) <= max {
 		return s
@@ -154,7 +249,7 @@ func truncate(s string, max int) string {
 
 // mdText makes untrusted text (vendor messages, function output) safe inside
 // markdown: no raw HTML (a stray "<!--" would hide the rest of a comment), no
-// table breaks, no emphasis surprises.
+// table breaks, no emphasis or code surprises.
 func mdText(s string) string {
 	return mdEscaper.Replace(oneLine(s))
 }
@@ -162,6 +257,7 @@ func mdText(s string) string {
 var mdEscaper = strings.NewReplacer(
 	"&", "&amp;", "<", "&lt;", ">", "&gt;",
 	`|`, `\|`, "`", "\\`", `*`, `\*`, `_`, `\_`, `[`, `\[`, `]`, `\]`,
+	`\`, `\\`, `#`, `\#`, `~`, `\~`,
 )
 
 // htmlText is for text inside HTML tags such as <summary>, where markdown is
@@ -177,9 +273,7 @@ func fence(s string) string {
 	for _, c := range s {
 		if c == '`' {
 			run++
-			if run > longest {
-				longest = run
-			}
+			longest = max(longest, run)
 		} else {
 			run = 0
 		}
@@ -188,4 +282,11 @@ func fence(s string) string {
 		return "```"
 	}
 	return strings.Repeat("`", longest+1)
+}
+
+// codeBlock fences s (cut to max bytes) as plain text.
+func codeBlock(s string, max int) string {
+	s = truncate(strings.TrimRight(s, "\n"), max)
+	f := fence(s)
+	return f + "text\n" + s + "\n" + f + "\n"
 }

@@ -44,6 +44,9 @@ func TestGolden(t *testing.T) {
 		{"dry-run", plannedRun(), dry},
 		{"interrupted", interruptedRun(), testMeta()},
 		{"empty", &result.Run{Command: "deploy"}, bare},
+		{"platform", platformRun(), testMeta()},
+		{"tencentcloud", tencentRun(), testMeta()},
+		{"hostile", hostileRun(), testMeta()},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -53,4 +56,11 @@ func TestGolden(t *testing.T) {
 			golden(t, tt.name+".table.golden", Table(tt.run))
 		})
 	}
+	t.Run("invalid", func(t *testing.T) {
+		t.Parallel()
+		golden(t, "invalid.summary.golden", InvalidSummary([]string{
+			`envs: "dev_a" is not a valid env ID (letters, digits and -, 6 to 40 characters)`,
+			"size-limit: package for \"pay\" is 21 MiB, over size-limit 20 MiB\nlargest: node_modules/big.bin (18 MiB)\nindex.js (2 KiB)",
+		}, testMeta()))
+	})
 }
