@@ -460,34 +460,54 @@ func TestTokenEndpointErrors(t *testing.T) {
 	}
 }
 
-func TestStrictTokenKinds(t *testing.T) {
+// TestTokenKinds: WeChat takes each kind of token only where API-NOTES.md
+// says, by default; a wrong kind gets 48001.
+func TestTokenKinds(t *testing.T) {
 	t.Parallel()
-	e := newEmu(t, emulator.Options{StrictTokenKinds: true})
+	e := newEmu(t, emulator.Options{Node: "-"})
 	access := e.callQ("POST", pStable, url.Values{}, map[string]any{"grant_type": "client_credential", "appid": "wx1", "secret": "s"}).AccessToken
 	comp := e.callQ("POST", pComponent, url.Values{}, map[string]any{"component_appid": "wxc", "component_appsecret": "s", "component_verify_ticket": "t"}).ComponentAccessToken
 	z := makeZip(t, map[string]string{"index.js": ""})
+	e.Seed("e1", "seeded", z)
+	invoke := func(name string) url.Values { return url.Values{"env": {"e1"}, "name": {name}} }
 	cases := []struct {
 		name, path, token string
+		query             url.Values
 		body              any
 		code              int
+		kind              string
 	}{
-		{"access token on a batch call", pBatchCreate, access, batch("fn", []string{"e1"}, z), 48001},
-		{"component token on a batch call", pBatchCreate, comp, batch("fn", []string{"e1"}, z), 0},
-		{"component token on downloadfunction", pDownload, comp, single("e1", "fn"), 48001},
-		{"access token on downloadfunction", pDownload, access, single("e1", "fn"), 0},
-		{"emulator token anywhere", pBatchUpdate, e.Token(), batch("fn", []string{"e1"}, z), 0},
+		{"access token on batch create", pBatchCreate, access, nil, batch("fn", []string{"e1"}, z), 48001, "access"},
+		{"component token on batch create", pBatchCreate, comp, nil, batch("fn", []string{"e1"}, z), 0, "component"},
+		{"access token on batch update", pBatchUpdate, access, nil, batch("fn", []string{"e1"}, z), 48001, "access"},
+		{"component token on batch update", pBatchUpdate, comp, nil, batch("fn", []string{"e1"}, z), 0, "component"},
+		{"component token on createfunction", pCreate, comp, nil, single("e1", "other"), 48001, "component"},
+		{"access token on createfunction", pCreate, access, nil, single("e1", "other"), 0, "access"},
+		{"component token on downloadfunction", pDownload, comp, nil, single("e1", "fn"), 48001, "component"},
+		{"access token on downloadfunction", pDownload, access, nil, single("e1", "fn"), 0, "access"},
+		{"component token invokes in batch mode", pInvoke, comp, invoke("fn"), "{}", 0, "component"},
+		{"component token on a function not uploaded in batch mode", pInvoke, comp, invoke("seeded"), "{}", 48001, "component"},
+		{"access token invokes any function", pInvoke, access, invoke("seeded"), "{}", 0, "access"},
+		{"emulator token anywhere", pBatchUpdate, e.Token(), nil, batch("fn", []string{"e1"}, z), 0, "emulator"},
+		{"emulator token on createfunction", pCreate, e.Token(), nil, single("e1", "third"), 0, "emulator"},
 	}
+	var want []string
 	for _, tc := range cases {
-		r := e.callQ("POST", tc.path, url.Values{"access_token": {tc.token}}, tc.body)
-		if r.Errcode != tc.code {
+		q := url.Values{"access_token": {tc.token}}
+		for k, v := range tc.query {
+			q[k] = v
+		}
+		r := e.callQ("POST", tc.path, q, tc.body)
+		if r.Errcode != tc.code || tc.code == 48001 && !strings.HasPrefix(r.Errmsg, "api unauthorized") {
 			t.Errorf("%s: errcode %d %s, want %d", tc.name, r.Errcode, r.Errmsg, tc.code)
 		}
+		want = append(want, tc.kind)
 	}
-	kinds := []string{}
+	var kinds []string
 	for _, c := range e.Calls()[2:] {
 		kinds = append(kinds, c.TokenKind)
 	}
-	if want := []string{"access", "component", "component", "access", "emulator"}; !reflect.DeepEqual(kinds, want) {
+	if !reflect.DeepEqual(kinds, want) {
 		t.Errorf("token kinds = %v, want %v", kinds, want)
 	}
 }

@@ -69,10 +69,13 @@ func (s *Server) parseBatch(rq *request, create bool) (batchArgs, *reply) {
 		}
 	}
 	// A repeated env is done once: the vendor's behaviour is unknown, and
-	// doing it twice would report a false "already exists".
-	var uniq []string
+	// doing it twice would report a false "already exists". A set, not a
+	// scan: one call may name thousands of envs.
+	uniq := make([]string, 0, len(envs))
+	seen := make(map[string]bool, len(envs))
 	for _, e := range envs {
-		if !slices.Contains(uniq, e) {
+		if !seen[e] {
+			seen[e] = true
 			uniq = append(uniq, e)
 		}
 	}
@@ -119,6 +122,24 @@ func injectedFails(mods []Fault) (order []string, msgs map[string]string) {
 	return order, msgs
 }
 
+// unrequested returns the envs of order that are not in envs, keeping order.
+func unrequested(order, envs []string) []string {
+	if len(order) == 0 {
+		return nil
+	}
+	in := make(map[string]bool, len(envs))
+	for _, e := range envs {
+		in[e] = true
+	}
+	var out []string
+	for _, e := range order {
+		if !in[e] {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
 // batchCreate serves batchuploadscf: every env gets the function unless it
 // already has one (then it goes to fail_env_list untouched). errcode is 0
 // even when some envs failed.
@@ -133,6 +154,7 @@ func (s *Server) batchCreate(rq *request) reply {
 	order, injected := injectedFails(rq.mods)
 	fails := []failEnv{}
 	s.locked(func() {
+		now := s.opts.Now()
 		for _, env := range a.envs {
 			k := fnKey{env, a.name}
 			switch msg, ok := injected[env]; {
@@ -143,16 +165,14 @@ func (s *Server) batchCreate(rq *request) reply {
 			case s.funcs[k] != nil:
 				fails = append(fails, failEnv{env, msgFunctionExists})
 			default:
-				f := newFunction(env, a.name, a.zip)
-				f.VPCID, f.SubnetID = a.vpc, a.subnetID
-				s.funcs[k] = f
+				f := newFunction(env, a.name, a.zip, now)
+				f.VPCID, f.SubnetID, f.Batch = a.vpc, a.subnetID, true
+				s.put(f)
 			}
 		}
 	})
-	for _, env := range order {
-		if !slices.Contains(a.envs, env) {
-			fails = append(fails, failEnv{env, injected[env]})
-		}
+	for _, env := range unrequested(order, a.envs) {
+		fails = append(fails, failEnv{env, injected[env]})
 	}
 	return reply{body: struct {
 		Errcode     int       `json:"errcode"`
@@ -179,6 +199,7 @@ func (s *Server) batchUpdate(rq *request) reply {
 	fails := []map[string]string{}
 	fail := func(env, msg string) { fails = append(fails, map[string]string{"env": env, key: msg}) }
 	s.locked(func() {
+		now := s.opts.Now()
 		for _, env := range a.envs {
 			f := s.funcs[fnKey{env, a.name}]
 			switch msg, ok := injected[env]; {
@@ -189,14 +210,16 @@ func (s *Server) batchUpdate(rq *request) reply {
 			case f == nil:
 				fail(env, msgFunctionMissing)
 			default:
-				f.setCode(a.zip)
+				// WeChat's batch update answers when it is done: no
+				// Updating state on this side.
+				f.setCode(a.zip, now)
+				f.settle("Active", nil)
+				f.Batch = true
 			}
 		}
 	})
-	for _, env := range order {
-		if !slices.Contains(a.envs, env) {
-			fail(env, injected[env])
-		}
+	for _, env := range unrequested(order, a.envs) {
+		fail(env, injected[env])
 	}
 	return reply{body: struct {
 		Errcode  int                 `json:"errcode"`
@@ -250,7 +273,7 @@ func (s *Server) createFunction(rq *request) reply {
 	if s.funcs[k] != nil {
 		return msgReply(codeFunctionOp, msgFunctionExists)
 	}
-	s.funcs[k] = newFunction(env, name, nil)
+	s.put(newFunction(env, name, nil, s.opts.Now()))
 	return reply{body: apiError{0, "ok"}}
 }
 
@@ -275,18 +298,29 @@ func (s *Server) download(rq *request) reply {
 	if version == 0 {
 		return msgReply(codeFunctionOp, msgFunctionMissing)
 	}
-	scheme := "http"
-	if rq.r.TLS != nil {
-		scheme = "https"
-	}
-	u := fmt.Sprintf("%s://%s%s/%s/%s/%d?sign=%s", scheme, rq.r.Host, CodePath,
-		url.PathEscape(env), url.PathEscape(name), version, s.sign(env, name, version))
+	u := s.codeURL(rq.r, env, name, version)
 	return reply{body: struct {
 		Errcode  int    `json:"errcode"`
 		Errmsg   string `json:"errmsg"`
 		URL      string `json:"url"`
 		Checksum string `json:"checksum"`
 	}{0, "ok", u, sum}}
+}
+
+// codeURL is the signed URL of one version's code on this server, built from
+// the request's Host so it works behind httptest and Start.
+func (s *Server) codeURL(r *http.Request, env, name string, version int) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return fmt.Sprintf("%s://%s%s/%s/%s/%d?sign=%s", scheme, r.Host, CodePath,
+		url.PathEscape(env), url.PathEscape(name), version, s.sign(env, name, version))
+}
+
+func sha256Hex(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }
 
 // sign makes download URLs unguessable, as COS's signed URLs are.

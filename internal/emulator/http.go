@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,8 +23,15 @@ const (
 	pathStableToken    = "/cgi-bin/stable_token"
 	pathComponentToken = "/cgi-bin/component/api_component_token"
 	pathToken          = "/cgi-bin/token"
-	// CodePath prefixes the download URLs downloadfunction hands out.
+	// CodePath prefixes the download URLs downloadfunction and
+	// GetFunctionAddress hand out.
 	CodePath = "/_emulator/code"
+	// GitHubOIDCPath is the fake GitHub Actions OIDC token endpoint
+	// (ACTIONS_ID_TOKEN_REQUEST_URL, see Server.OIDCRequestURL).
+	GitHubOIDCPath = "/_github/oidc/token"
+	// pathTencent is where every Tencent Cloud API call goes (POST / with
+	// X-TC-Action), whatever the service.
+	pathTencent = "/"
 )
 
 // isAPIPath reports whether path is one of the cloud-function calls (what a
@@ -37,10 +45,6 @@ func isAPIPath(path string) bool {
 }
 
 func isBatch(path string) bool { return path == pathBatchCreate || path == pathBatchUpdate }
-
-func isWrite(path string) bool {
-	return path == pathBatchCreate || path == pathBatchUpdate || path == pathCreate
-}
 
 // request is one request, read and parsed once.
 type request struct {
@@ -57,9 +61,18 @@ type request struct {
 	// validate for themselves.
 	env, function string
 	envs          []string
+	// action is X-TC-Action: set, the request is a Tencent Cloud call.
+	action string
 
-	appid string // of the token, once checked
-	mods  []Fault
+	appid, kind string // of the token, once checked
+	mods        []Fault
+}
+
+// isTencent reports whether r is a Tencent Cloud API call: every such call is
+// sent to the root path with its action in a header (API-NOTES-TENCENTCLOUD.md
+// §2), so WeChat paths and Tencent Cloud share one listener.
+func isTencent(r *http.Request) bool {
+	return r.URL.Path == pathTencent && r.Header.Get("X-TC-Action") != ""
 }
 
 func (rq *request) empty() bool { return len(bytes.TrimSpace(rq.body)) == 0 }
@@ -68,6 +81,9 @@ func (rq *request) empty() bool { return len(bytes.TrimSpace(rq.body)) == 0 }
 func (rq *request) parse() {
 	q := rq.r.URL.Query()
 	switch {
+	case rq.action != "":
+		rq.parseTencent()
+		return
 	case rq.path == pathInvoke:
 		rq.env, rq.function = q.Get("env"), q.Get("name")
 		if !rq.empty() && !json.Valid(rq.body) {
@@ -94,6 +110,24 @@ func (rq *request) parse() {
 		rq.function, _ = rq.str("functionname")
 	}
 	rq.envs, _ = rq.strs("envs")
+}
+
+// parseTencent decodes a Tencent Cloud body, keeping numbers exact (an
+// integer field must not accept 3.5), and names its namespace and function.
+func (rq *request) parseTencent() {
+	if rq.empty() {
+		rq.fields = map[string]any{}
+		return
+	}
+	dec := json.NewDecoder(bytes.NewReader(rq.body))
+	dec.UseNumber()
+	if err := dec.Decode(&rq.fields); err != nil || rq.fields == nil || dec.More() {
+		rq.jsonErr = errors.New("the request body is not a JSON object")
+		rq.fields = nil
+		return
+	}
+	rq.env, _ = rq.str("Namespace")
+	rq.function, _ = rq.str("FunctionName")
 }
 
 // str returns a string field ("" when absent or null); an error when the field
@@ -138,12 +172,14 @@ func (rq *request) boolean(name string) (bool, error) {
 
 // reply is a handler's answer.
 type reply struct {
-	status      int // 0 => 200
-	code        int // errcode, for the call record
-	body        any // sent as JSON unless raw is set
+	status      int    // 0 => 200
+	code        int    // errcode, for the call record
+	tcCode      string // Tencent Cloud error code, for the call record
+	body        any    // sent as JSON unless raw is set
 	raw         []byte
 	rawSet      bool
 	contentType string
+	header      map[string]string // extra headers (faults)
 	// abort sends nothing: the client went away (or a fault stalled).
 	abort bool
 	// reset closes the connection without an answer.
@@ -178,12 +214,18 @@ func rawReply(status int, contentType, body string) reply {
 var errTooLarge = errors.New("request body too large")
 
 // ServeHTTP serves the WeChat paths the seed pages describe, the token
-// endpoints and the code downloads.
+// endpoints, the code downloads, the fake GitHub OIDC endpoint and the
+// Tencent Cloud API (POST / with X-TC-Action).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rq := &request{r: r, path: r.URL.Path}
-	tok := r.URL.Query().Get("access_token")
-	call := Call{Method: r.Method, Path: rq.path, TokenKind: s.tokenKind(tok)}
+	call := Call{Method: r.Method, Path: rq.path}
+	if isTencent(r) {
+		rq.action = r.Header.Get("X-TC-Action")
+		call.Action = rq.action
+	} else {
+		call.TokenKind = s.tokenKind(r.URL.Query().Get("access_token"))
+	}
 	if strings.HasPrefix(rq.path, CodePath+"/") {
 		call.Path = CodePath
 	}
@@ -192,7 +234,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		idx := s.record(call)
 		if errors.Is(err, errTooLarge) {
-			// A gateway answers this, not WeChat: HTML, not JSON.
+			// A gateway answers this, not the vendor: HTML, not JSON.
 			w.Header().Set("Connection", "close")
 			s.send(w, rq, idx, start, rawReply(http.StatusRequestEntityTooLarge, "text/html", gatewayPage(http.StatusRequestEntityTooLarge)))
 			return
@@ -210,12 +252,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	idx := s.record(call)
 
-	handler := s.route(rq.path)
+	handler := s.route(rq)
 	if handler == nil {
 		s.send(w, rq, idx, start, rawReply(http.StatusNotFound, "text/plain; charset=utf-8", "404 page not found\n"))
 		return
 	}
+	s.serveFaulted(w, rq, idx, start, handler)
+}
 
+// serveFaulted applies the faults that match rq, then (unless one of them
+// answered) runs handler.
+func (s *Server) serveFaulted(w http.ResponseWriter, rq *request, idx int, start time.Time, handler func(*request) reply) {
 	answer, mods := s.takeFaults(rq)
 	delay := time.Duration(0)
 	if answer != nil {
@@ -227,43 +274,68 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if answer != nil || len(mods) > 0 {
 		s.markFaulted(idx)
 	}
-	if delay > 0 && !sleepCtx(r, delay) {
+	if delay > 0 && !sleepCtx(rq.r, delay) {
 		s.send(w, rq, idx, start, reply{abort: true, note: "client went away during the injected delay"})
 		return
 	}
 	if answer != nil {
-		s.send(w, rq, idx, start, s.faultReply(r, answer))
+		s.send(w, rq, idx, start, s.faultReply(rq, answer))
 		return
 	}
 	rq.mods = mods
-	if isWrite(rq.path) {
+	if s.isWrite(rq) {
 		s.markWrite(idx)
 	}
-	s.send(w, rq, idx, start, handler(rq))
+	rep := handler(rq)
+	for _, m := range mods {
+		rep.addHeaders(m.Headers)
+	}
+	s.send(w, rq, idx, start, rep)
 }
 
-func (s *Server) route(path string) func(*request) reply {
+func (rep *reply) addHeaders(h map[string]string) {
+	if len(h) == 0 {
+		return
+	}
+	if rep.header == nil {
+		rep.header = map[string]string{}
+	}
+	for k, v := range h {
+		rep.header[k] = v
+	}
+}
+
+// routes are the handlers of the fixed paths (built once, in New).
+func (s *Server) routes() map[string]func(*request) reply {
+	return map[string]func(*request) reply{
+		pathBatchCreate:    s.batchCreate,
+		pathBatchUpdate:    s.batchUpdate,
+		pathCreate:         s.createFunction,
+		pathInvoke:         s.invoke,
+		pathDownload:       s.download,
+		pathStableToken:    s.stableToken,
+		pathComponentToken: s.componentToken,
+		pathToken:          s.legacyToken,
+		GitHubOIDCPath:     s.githubOIDCToken,
+	}
+}
+
+func (s *Server) route(rq *request) func(*request) reply {
 	switch {
-	case path == pathBatchCreate:
-		return s.batchCreate
-	case path == pathBatchUpdate:
-		return s.batchUpdate
-	case path == pathCreate:
-		return s.createFunction
-	case path == pathInvoke:
-		return s.invoke
-	case path == pathDownload:
-		return s.download
-	case path == pathStableToken:
-		return s.stableToken
-	case path == pathComponentToken:
-		return s.componentToken
-	case path == pathToken:
-		return s.legacyToken
-	case strings.HasPrefix(path, CodePath+"/"):
+	case rq.action != "":
+		return s.tencent
+	case strings.HasPrefix(rq.path, CodePath+"/"):
 		return s.serveCode
 	}
-	return nil
+	return s.fixed[rq.path]
+}
+
+func (s *Server) isWrite(rq *request) bool {
+	if rq.action != "" {
+		a := tcActions[rq.action]
+		return a != nil && a.write
+	}
+	return rq.path == pathBatchCreate || rq.path == pathBatchUpdate || rq.path == pathCreate
 }
 
 func (s *Server) readBody(r *http.Request) ([]byte, error) {
@@ -292,12 +364,12 @@ func (s *Server) precheck(rq *request) *reply {
 		r := errReply(codeRequirePOST, "")
 		return &r
 	}
-	appid, code := s.checkToken(rq.r.URL.Query().Get("access_token"), rq.path)
+	kind, appid, code := s.checkToken(rq.r.URL.Query().Get("access_token"), rq.path)
 	if code != codeOK {
 		r := errReply(code, "")
 		return &r
 	}
-	rq.appid = appid
+	rq.kind, rq.appid = kind, appid
 	if rq.empty() {
 		r := errReply(codeEmptyPost, "")
 		return &r
@@ -312,6 +384,12 @@ func (s *Server) precheck(rq *request) *reply {
 func (s *Server) record(c Call) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	c.At = s.opts.Now()
+	key := c.Path
+	if c.Action != "" {
+		key = c.Action
+	}
+	s.stats.add(key, c.At)
 	s.calls = append(s.calls, c)
 	return len(s.calls) - 1
 }
@@ -341,28 +419,15 @@ func (s *Server) send(w http.ResponseWriter, rq *request, idx int, start time.Ti
 		resetConn(w)
 	case rep.abort:
 	default:
-		status = rep.status
-		if status == 0 {
-			status = http.StatusOK
-		}
 		var data []byte
-		if rep.rawSet {
-			data = rep.raw
-			if rep.contentType != "" {
-				w.Header().Set("Content-Type", rep.contentType)
-			}
-		} else {
-			var buf bytes.Buffer
-			enc := json.NewEncoder(&buf)
-			enc.SetEscapeHTML(false)
-			if err := enc.Encode(rep.body); err != nil {
-				// Only a bug can get here: every body is a plain struct.
-				status, rep.code = http.StatusInternalServerError, -1
-				buf.Reset()
-				fmt.Fprintf(&buf, `{"errcode":-1,"errmsg":"system error: emulator could not encode its answer"}`)
-			}
-			data = bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
-			w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		var ctype string
+		data, ctype, status = rep.encode()
+		if ctype != "" {
+			w.Header().Set("Content-Type", ctype)
+		}
+		// After the Content-Type: a fault's headers win.
+		for k, v := range rep.header {
+			w.Header().Set(k, v)
 		}
 		w.Header().Set("Content-Length", fmt.Sprint(len(data)))
 		w.WriteHeader(status)
@@ -374,6 +439,7 @@ func (s *Server) send(w http.ResponseWriter, rq *request, idx int, start time.Ti
 	s.locked(func() {
 		if idx < len(s.calls) {
 			s.calls[idx].Errcode = rep.code
+			s.calls[idx].ErrorCode = rep.tcCode
 			s.calls[idx].HTTPStatus = status
 		}
 	})
@@ -388,9 +454,28 @@ func (s *Server) send(w http.ResponseWriter, rq *request, idx int, start time.Ti
 	}
 }
 
+// encode is the body, Content-Type and status of rep (a JSON body that
+// cannot be encoded, which only a bug can cause, becomes a system error).
+func (rep *reply) encode() ([]byte, string, int) {
+	status := cmp.Or(rep.status, http.StatusOK)
+	if rep.rawSet {
+		return rep.raw, rep.contentType, status
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(rep.body); err != nil {
+		rep.code = -1
+		return []byte(`{"errcode":-1,"errmsg":"system error: emulator could not encode its answer"}`),
+			"application/json; charset=utf-8", http.StatusInternalServerError
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), "application/json; charset=utf-8", status
+}
+
 func (s *Server) log(rq *request, start time.Time, status int, rep reply) {
-	// Never the query (it holds the token) nor the body (zips, app secrets).
-	what := rq.function
+	// Never the query (it holds the token), the headers (keys, signatures)
+	// nor the body (zips, app secrets).
+	what := rq.action + " " + rq.function
 	switch {
 	case len(rq.envs) > 0 && isBatch(rq.path):
 		what += " envs=" + strings.Join(rq.envs, ",")
@@ -398,6 +483,9 @@ func (s *Server) log(rq *request, start time.Time, status int, rep reply) {
 		what += " env=" + rq.env
 	}
 	outcome := fmt.Sprintf("HTTP %d errcode %d", status, rep.code)
+	if rq.action != "" {
+		outcome = fmt.Sprintf("HTTP %d %s", status, cmp.Or(rep.tcCode, "ok"))
+	}
 	if rep.note != "" {
 		outcome = rep.note
 	}

@@ -3,6 +3,7 @@ package emulator
 import (
 	"archive/zip"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -32,40 +34,43 @@ const maxUnpacked = 256 << 20
 const harnessJS = `'use strict';
 const fs = require('fs');
 const path = require('path');
-const [codeDir, eventPath, contextPath, outPath] = process.argv.slice(2);
+const [codeDir, file, exportName, eventPath, contextPath, outPath] = process.argv.slice(2);
 let written = false;
 function finish(result) {
   if (written) return;
   written = true;
+  result.rss = process.memoryUsage().rss;
   fs.writeFileSync(outPath, JSON.stringify(result));
   process.exit(0);
 }
 function failure(kind, err) {
   let name = 'Error';
   let message = String(err);
+  let stack = '';
   if (err !== null && typeof err === 'object' && 'message' in err) {
     name = err.name ? String(err.name) : 'Error';
     message = String(err.message);
+    stack = err.stack ? String(err.stack) : '';
   }
-  finish({ ok: false, kind, name, message });
+  finish({ ok: false, kind, name, message, stack });
 }
 process.on('uncaughtException', (e) => failure('throw', e));
 process.on('unhandledRejection', (e) => failure('throw', e));
 (async () => {
   let mod;
   try {
-    mod = require(path.join(codeDir, 'index.js'));
+    mod = require(path.join(codeDir, file));
   } catch (e) {
     return failure('load', e);
   }
-  if (!mod || typeof mod.main !== 'function') {
-    return finish({ ok: false, kind: 'nomain', name: 'TypeError', message: 'main is not a function' });
+  if (!mod || typeof mod[exportName] !== 'function') {
+    return finish({ ok: false, kind: 'nomain', name: 'TypeError', message: exportName + ' is not a function' });
   }
   const event = JSON.parse(fs.readFileSync(eventPath, 'utf8'));
   const context = JSON.parse(fs.readFileSync(contextPath, 'utf8'));
   let value;
   try {
-    value = await mod.main(event, context);
+    value = await mod[exportName](event, context);
   } catch (e) {
     return failure('throw', e);
   }
@@ -96,32 +101,12 @@ func (s *Server) invoke(rq *request) reply {
 		return errReply(codeNoQbase, "")
 	}
 	var (
-		code    []byte
-		version int
-		seq     int
-		rep     *reply
+		fn  Function
+		seq int
+		rep *reply
 	)
 	s.locked(func() {
-		k := fnKey{env, name}
-		f := s.funcs[k]
-		if f == nil {
-			r := msgReply(codeFunctionOp, msgFunctionMissing)
-			rep = &r
-			return
-		}
-		if n := s.notReady[k]; n > 0 {
-			if n == 1 {
-				delete(s.notReady, k)
-			} else {
-				s.notReady[k] = n - 1
-			}
-			r := msgReply(codeFunctionOp, msgFunctionBusy)
-			rep = &r
-			return
-		}
-		code, version = f.Zip, f.Version // never mutated: setCode stores new slices
-		s.invokeSeq++
-		seq = s.invokeSeq
+		fn, seq, rep = s.invokable(rq, env, name)
 	})
 	if rep != nil {
 		return *rep
@@ -132,30 +117,112 @@ func (s *Server) invoke(rq *request) reply {
 		throwAsResp = throwAsResp || m.ThrowAsRespData
 	}
 	event := bytes.TrimSpace(rq.body)
-	if s.node == "" || !hasRootIndex(code) {
-		return echo(event, env, name, version)
+	file, export := handlerParts(fn.Handler)
+	if s.node == "" || !strings.HasPrefix(fn.Runtime, "Nodejs") || !hasRootFile(fn.Zip, file+".js") {
+		return echo(event, env, name, fn.Version)
 	}
+	requestID := fmt.Sprintf("emulator-%d", seq)
+	fctx, _ := json.Marshal(map[string]any{
+		"function_name":      name,
+		"env":                env,
+		"namespace":          env,
+		"request_id":         requestID,
+		"function_version":   "$LATEST",
+		"memory_limit_in_mb": fn.MemorySize,
+		"time_limit_in_ms":   s.opts.InvokeTimeout.Milliseconds(),
+	})
 	out := s.runNode(rq.r.Context(), nodeRun{
-		code: code, env: env, name: name, version: version,
-		requestID: fmt.Sprintf("emulator-%d", seq),
-		event:     withUserInfo(event, rq.appid),
+		code: fn.Zip, env: env, name: name, file: file, export: export,
+		event: withUserInfo(event, rq.appid), context: fctx,
+		vars: s.functionVars(fn), timeout: s.opts.InvokeTimeout,
 	})
 	return out.reply(throwAsResp, s.opts.InvokeTimeout)
+}
+
+// invokable picks the function to invoke (s.mu held): it must exist, be
+// ready, and a component token may invoke only in batch mode (a function
+// whose code a batch call uploaded).
+func (s *Server) invokable(rq *request, env, name string) (Function, int, *reply) {
+	k := fnKey{env, name}
+	f := s.funcs[k]
+	if f == nil {
+		r := msgReply(codeFunctionOp, msgFunctionMissing)
+		return Function{}, 0, &r
+	}
+	if rq.kind == kindComponent && !f.Batch {
+		r := errReply(codeUnauthorized, "a component_access_token invokes only in batch mode (functions uploaded by batchuploadscf/batchuploadscfcode)")
+		return Function{}, 0, &r
+	}
+	if n := s.notReady[k]; n > 0 || f.status(s.opts.Now(), s.opts.StatusDelay) != "Active" {
+		if n == 1 {
+			delete(s.notReady, k)
+		} else if n > 1 {
+			s.notReady[k] = n - 1
+		}
+		r := msgReply(codeFunctionOp, msgFunctionBusy)
+		return Function{}, 0, &r
+	}
+	s.invokeSeq++
+	return f.snapshot(), s.invokeSeq, nil
+}
+
+// snapshot is the function as one run needs it (s.mu held). Zip is shared:
+// it is never mutated (setCode stores new slices), and copying tens of MB
+// per invoke would cost for nothing.
+func (f *function) snapshot() Function {
+	fn := f.Function
+	fn.Environment = slices.Clone(f.Environment)
+	fn.Triggers = nil
+	return fn
+}
+
+// functionVars is the environment a function runs with: its own variables,
+// then the ones the cloud sets (which win). Never the host's: a function run
+// in CI must not see the runner's secrets.
+func (s *Server) functionVars(fn Function) []string {
+	vars := make([]string, 0, len(fn.Environment)+8)
+	for _, v := range fn.Environment {
+		vars = append(vars, v.Key+"="+v.Value)
+	}
+	return append(vars,
+		"TCB_ENV="+fn.Env,
+		"SCF_NAMESPACE="+fn.Env,
+		"SCF_FUNCTIONNAME="+fn.Name,
+		"SCF_FUNCTIONVERSION=$LATEST",
+		"SCF_RUNTIME="+fn.Runtime,
+		"TENCENTCLOUD_REGION="+s.opts.Region,
+		"TENCENTCLOUD_RUNENV=SCF",
+	)
+}
+
+// handlerParts splits a handler "index.main" into the module file and the
+// export; a handler without a dot is taken as index.<handler>.
+func handlerParts(h string) (file, export string) {
+	i := strings.LastIndexByte(h, '.')
+	if i < 0 {
+		return "index", cmp.Or(h, "main")
+	}
+	return h[:i], h[i+1:]
 }
 
 // echo is the answer when no function can run (no node, or no index.js at
 // the zip root): deterministic, so tests can assert on it.
 func echo(event []byte, env, name string, version int) reply {
+	data, err := echoData(event, env, name, version)
+	if err != nil {
+		return errReply(-1, "emulator could not encode the echo")
+	}
+	return respData(data)
+}
+
+func echoData(event []byte, env, name string, version int) (string, error) {
 	data, err := json.Marshal(struct {
 		Echo     json.RawMessage `json:"echo"`
 		Env      string          `json:"env"`
 		Function string          `json:"function"`
 		Version  int             `json:"version"`
 	}{event, env, name, version})
-	if err != nil {
-		return errReply(-1, "emulator could not encode the echo")
-	}
-	return respData(string(data))
+	return string(data), err
 }
 
 func respData(data string) reply {
@@ -188,25 +255,32 @@ func withUserInfo(event []byte, appid string) []byte {
 	return b
 }
 
-func hasRootIndex(code []byte) bool {
+func hasRootFile(code []byte, name string) bool {
+	if len(code) == 0 {
+		return false
+	}
 	zr, err := zip.NewReader(bytes.NewReader(code), int64(len(code)))
 	if err != nil {
 		return false
 	}
 	for _, f := range zr.File {
-		if f.Name == "index.js" {
+		if f.Name == name {
 			return true
 		}
 	}
 	return false
 }
 
+// nodeRun is one run of a function: its code, the module and export of its
+// handler, the event and context (JSON), its environment and time limit.
 type nodeRun struct {
-	code      []byte
-	env, name string
-	version   int
-	requestID string
-	event     []byte
+	code         []byte
+	env, name    string
+	file, export string
+	event        []byte
+	context      []byte
+	vars         []string
+	timeout      time.Duration
 }
 
 // nodeOutcome is what one run of the harness came to.
@@ -216,9 +290,13 @@ type nodeOutcome struct {
 	kind     string // "throw", "load", "nomain", "exit"
 	errName  string
 	errMsg   string
+	stack    string // the error's stack, code paths as the cloud shows them
 	timedOut bool
 	gone     bool  // the client went away
 	internal error // the emulator itself failed
+	console  string
+	rss      int64 // bytes, as the function's process last reported
+	elapsed  time.Duration
 }
 
 // harnessResult is the JSON the harness writes.
@@ -228,7 +306,16 @@ type harnessResult struct {
 	Kind    string `json:"kind"`
 	Name    string `json:"name"`
 	Message string `json:"message"`
+	Stack   string `json:"stack"`
+	RSS     int64  `json:"rss"`
 }
+
+// cloudCodeDir is where the cloud's Node runtime keeps a function's code:
+// stacks and logs name it instead of the emulator's temporary directory.
+const cloudCodeDir = "/var/user"
+
+// cloudRuntimeDir stands for the emulator's harness in stacks.
+const cloudRuntimeDir = "/var/runtime"
 
 // runNode unpacks the code into a temporary directory (removed after), runs
 // the harness with node and reads its outcome.
@@ -242,16 +329,7 @@ func (s *Server) runNode(ctx context.Context, run nodeRun) nodeOutcome {
 	if err := unzipTo(run.code, codeDir); err != nil {
 		return nodeOutcome{kind: "load", errName: "Error", errMsg: err.Error()}
 	}
-	fctx, _ := json.Marshal(map[string]any{
-		"function_name":      run.name,
-		"env":                run.env,
-		"namespace":          run.env,
-		"request_id":         run.requestID,
-		"function_version":   "$LATEST",
-		"memory_limit_in_mb": 256,
-		"time_limit_in_ms":   s.opts.InvokeTimeout.Milliseconds(),
-	})
-	paths := map[string][]byte{"harness.cjs": []byte(harnessJS), "event.json": run.event, "context.json": fctx}
+	paths := map[string][]byte{"harness.cjs": []byte(harnessJS), "event.json": run.event, "context.json": run.context}
 	for name, data := range paths {
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
 			return nodeOutcome{internal: err}
@@ -259,29 +337,32 @@ func (s *Server) runNode(ctx context.Context, run nodeRun) nodeOutcome {
 	}
 	outPath := filepath.Join(dir, "result.json")
 
-	tctx, cancel := context.WithTimeout(ctx, s.opts.InvokeTimeout)
+	tctx, cancel := context.WithTimeout(ctx, run.timeout)
 	defer cancel()
-	cmd := exec.CommandContext(tctx, s.node, filepath.Join(dir, "harness.cjs"), codeDir,
+	cmd := exec.CommandContext(tctx, s.node, filepath.Join(dir, "harness.cjs"), codeDir, run.file, run.export,
 		filepath.Join(dir, "event.json"), filepath.Join(dir, "context.json"), outPath)
 	cmd.Dir = codeDir
-	// Not the host's environment: a function run in CI must not see the
-	// runner's secrets. These are the variables the cloud sets.
-	cmd.Env = []string{
-		"HOME=" + dir,
-		"TCB_ENV=" + run.env,
-		"SCF_NAMESPACE=" + run.env,
-		"SCF_FUNCTIONNAME=" + run.name,
-		"SCF_FUNCTIONVERSION=$LATEST",
-		"TENCENTCLOUD_RUNENV=SCF",
-	}
+	cmd.Env = append([]string{"HOME=" + dir}, run.vars...)
 	console := &capped{max: 16 << 10}
 	cmd.Stdout, cmd.Stderr = console, console
 	// A grandchild holding the pipes must not keep the request hanging.
 	cmd.WaitDelay = time.Second
+	start := time.Now()
 	runErr := cmd.Run()
-	if s.opts.Logf != nil && console.Len() > 0 {
-		s.opts.Logf("emulator: %s in %s printed: %s", run.name, run.env, strings.TrimSpace(console.String()))
+	out := s.outcome(ctx, tctx, runErr, outPath)
+	out.elapsed = time.Since(start)
+	// The function's paths as the cloud shows them, never the host's.
+	hide := strings.NewReplacer(codeDir, cloudCodeDir, dir, cloudRuntimeDir)
+	out.console = hide.Replace(console.String())
+	out.stack = hide.Replace(out.stack)
+	if s.opts.Logf != nil && out.console != "" {
+		s.opts.Logf("emulator: %s in %s printed: %s", run.name, run.env, strings.TrimSpace(out.console))
 	}
+	return out
+}
+
+// outcome reads what the harness wrote, or why it wrote nothing.
+func (s *Server) outcome(ctx, tctx context.Context, runErr error, outPath string) nodeOutcome {
 	switch {
 	case ctx.Err() != nil:
 		return nodeOutcome{gone: true}
@@ -301,14 +382,14 @@ func (s *Server) runNode(ctx context.Context, run nodeRun) nodeOutcome {
 		return nodeOutcome{internal: fmt.Errorf("harness output: %w", err)}
 	}
 	if res.OK {
-		return nodeOutcome{ok: true, data: res.Data}
+		return nodeOutcome{ok: true, data: res.Data, rss: res.RSS}
 	}
 	msg := res.Message
 	if res.Kind == "load" {
 		// Node appends a "Require stack" naming the temporary directory.
 		msg, _, _ = strings.Cut(msg, "\n")
 	}
-	return nodeOutcome{kind: res.Kind, errName: res.Name, errMsg: msg}
+	return nodeOutcome{kind: res.Kind, errName: res.Name, errMsg: msg, stack: res.Stack, rss: res.RSS}
 }
 
 // reply maps the outcome to WeChat's answers (the -504xxx messages are
@@ -397,30 +478,26 @@ func extract(f *zip.File, dst string, budget int64) (int64, error) {
 	return n, nil
 }
 
-// capped keeps the first max bytes written to it (the function's console).
+// capped keeps the last max bytes written to it (the function's console):
+// the end of a log is what shows why it failed.
 type capped struct {
 	mu  sync.Mutex
-	buf bytes.Buffer
+	buf []byte
 	max int
 }
 
 func (c *capped) Write(p []byte) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if room := c.max - c.buf.Len(); room > 0 {
-		c.buf.Write(p[:min(len(p), room)])
+	c.buf = append(c.buf, p...)
+	if over := len(c.buf) - c.max; over > 0 {
+		c.buf = append(c.buf[:0], c.buf[over:]...)
 	}
 	return len(p), nil
-}
-
-func (c *capped) Len() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.buf.Len()
 }
 
 func (c *capped) String() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.buf.String()
+	return string(c.buf)
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -50,37 +51,44 @@ func (s *Server) tokenKind(tok string) string {
 	return kindUnknown
 }
 
-// checkToken answers 0 and the token's app ID when tok may call path, or the
-// errcode WeChat would send.
-func (s *Server) checkToken(tok, path string) (appid string, code int) {
+// tokenKinds says which kinds of token each path takes (API-NOTES.md "Which
+// token each call takes"); Options.Token is every kind. Invoke takes either:
+// whether a component token may invoke depends on the function (batch mode),
+// which the invoke handler checks.
+var tokenKinds = map[string][]string{
+	pathBatchCreate: {kindComponent},
+	pathBatchUpdate: {kindComponent},
+	pathCreate:      {kindAccess},
+	pathDownload:    {kindAccess},
+	pathInvoke:      {kindAccess, kindComponent},
+}
+
+// checkToken answers 0, the token's kind and its app ID when tok may call
+// path, or the errcode WeChat would send: 48001 for a valid token of the
+// wrong kind (see doc.go).
+func (s *Server) checkToken(tok, path string) (kind, appid string, code int) {
 	if tok == "" {
-		return "", codeTokenMissing
+		return "", "", codeTokenMissing
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if tok == s.token {
 		if s.optExpire {
-			return "", codeTokenExpired
+			return "", "", codeTokenExpired
 		}
-		return "", codeOK
+		return kindEmulator, "", codeOK
 	}
 	t, ok := s.tokens[tok]
 	if !ok {
-		return "", codeInvalidToken
+		return "", "", codeInvalidToken
 	}
 	if t.expired || s.opts.Now().Unix() >= t.expires {
-		return "", codeTokenExpired
+		return "", "", codeTokenExpired
 	}
-	if s.opts.StrictTokenKinds {
-		// API-NOTES.md: the batch calls take a component_access_token, the
-		// tcb calls an (authorizer_)access_token; invoke takes either.
-		batch := path == pathBatchCreate || path == pathBatchUpdate
-		single := path == pathCreate || path == pathDownload
-		if batch && t.kind != kindComponent || single && t.kind != kindAccess {
-			return "", codeUnauthorized
-		}
+	if !slices.Contains(tokenKinds[path], t.kind) {
+		return "", "", codeUnauthorized
 	}
-	return t.appid, codeOK
+	return t.kind, t.appid, codeOK
 }
 
 // issue returns a valid token of kind for appid: the current one unless force
