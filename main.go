@@ -13,9 +13,15 @@ import (
 
 func main() {
 	// A cancelled job gets SIGINT then SIGTERM: stop in-flight requests and
-	// report what is known instead of dying mid-upload without a word.
+	// report what is known instead of dying mid-upload without a word. Once
+	// the first signal arrived, the handler is removed, so a second one ends
+	// the process at once.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := cli.Main(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
+	code := cli.Main(ctx, os.Args[1:], os.Environ(), os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }

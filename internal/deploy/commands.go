@@ -21,7 +21,7 @@ func perEnv(ctx context.Context, cfg *config.Config, deps *Deps, command string,
 	deps.fill()
 	out := &result.Run{Command: command, Provider: deps.Backend.Name(), Results: make([]result.Result, len(cfg.Envs))}
 	name := cfg.FunctionName()
-	forEach(len(cfg.Envs), deps.EnvFanout, func(i int) {
+	ForEach(len(cfg.Envs), deps.EnvFanout, func(i int) {
 		env := cfg.Envs[i]
 		start := deps.Now()
 		r := result.Result{Function: name, Env: env}

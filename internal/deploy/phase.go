@@ -10,10 +10,10 @@ import (
 	"golang.org/x/sync/errgroup"
 )
 
-// forEach runs f(0..n-1), at most limit at once: the one fan-out of the
-// package. f runs for every index even after a cancel, so that it can say
+// ForEach runs f(0..n-1), at most limit at once: the one fan-out of the
+// program. f runs for every index even after a cancel, so that it can say
 // what the cancel interrupted.
-func forEach(n, limit int, f func(i int)) {
+func ForEach(n, limit int, f func(i int)) {
 	var g errgroup.Group
 	g.SetLimit(max(limit, 1))
 	for i := range n {

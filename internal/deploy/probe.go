@@ -25,10 +25,10 @@ func (r *run) probePhase(ctx context.Context) {
 	}
 	ph := r.begin("probe", total)
 	if total > 0 {
-		forEach(len(r.fns), r.cfg.Concurrency, func(i int) {
+		ForEach(len(r.fns), r.cfg.Concurrency, func(i int) {
 			fn := r.fns[i]
 			fn.cache = &codeCache{entries: map[string]*cacheEntry{}}
-			forEach(len(fn.pairs), r.deps.EnvFanout, func(j int) {
+			ForEach(len(fn.pairs), r.deps.EnvFanout, func(j int) {
 				r.probe(ctx, fn.pairs[j])
 				ph.step()
 			})

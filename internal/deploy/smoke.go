@@ -13,9 +13,9 @@ import (
 // each runs f over fn's pairs in the given states, bounded like the probe,
 // functions concurrency at a time, stepping the phase.
 func (r *run) each(ph *phase, states []State, f func(p *pair)) {
-	forEach(len(r.fns), r.cfg.Concurrency, func(i int) {
+	ForEach(len(r.fns), r.cfg.Concurrency, func(i int) {
 		pairs := r.fns[i].pairsIn(states...)
-		forEach(len(pairs), r.deps.EnvFanout, func(j int) {
+		ForEach(len(pairs), r.deps.EnvFanout, func(j int) {
 			f(pairs[j])
 			ph.step()
 		})

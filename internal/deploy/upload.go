@@ -17,7 +17,7 @@ func (r *run) uploadPhase(ctx context.Context) {
 		total += len(fn.pairsIn(Planned))
 	}
 	ph := r.begin("upload", total)
-	forEach(len(r.fns), r.cfg.Concurrency, func(i int) {
+	ForEach(len(r.fns), r.cfg.Concurrency, func(i int) {
 		fn := r.fns[i]
 		n := len(fn.pairsIn(Planned))
 		r.uploadPlanned(ctx, fn)
@@ -49,7 +49,7 @@ func (r *run) uploadPlanned(ctx context.Context, fn *function) {
 		groups[p.op] = append(groups[p.op], p)
 	}
 	ops := []backend.Op{backend.Create, backend.Update}
-	forEach(len(ops), len(ops), func(i int) {
+	ForEach(len(ops), len(ops), func(i int) {
 		if group := groups[ops[i]]; len(group) > 0 {
 			r.upload(ctx, fn, ops[i], group)
 		}
