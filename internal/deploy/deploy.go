@@ -2,7 +2,6 @@ package deploy
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"sort"
 	"strings"
@@ -80,13 +79,12 @@ type Function struct {
 
 // run is one deploy: every pair, and what the phases share.
 type run struct {
-	cfg   *config.Config
-	deps  *Deps
-	be    backend.Backend
-	fns   []*function
-	mu    sync.Mutex // guards warnings
-	warns []string
-	temp  string // this run's folder for fetched code
+	cfg  *config.Config
+	deps *Deps
+	be   backend.Backend
+	fns  []*function
+	mu   sync.Mutex // guards temp and the configure counts
+	temp string     // this run's folder for fetched code
 }
 
 type function struct {
@@ -130,16 +128,9 @@ func Deploy(ctx context.Context, cfg *config.Config, deps Deps, fns []Function) 
 			out.Results = append(out.Results, p.result(elapsed))
 		}
 	}
-	out.Warnings = append(out.Warnings, r.warns...)
 	out.Interrupted = ctx.Err() != nil
 	sortResults(out, cfg.Envs)
 	return out
-}
-
-func (r *run) warnf(format string, args ...any) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.warns = append(r.warns, fmt.Sprintf(format, args...))
 }
 
 func (r *run) cleanup() {
