@@ -10,6 +10,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/wxcloud-deploy/wxcloud-deploy/internal/safefile"
 )
 
 // outputName is what the runner accepts as an output name; ours are fixed,
@@ -119,8 +121,9 @@ func (o *Out) CommentBody(markdown string) string {
 	return cutLines(md, CommentLimit, "_The comment was cut here: GitHub accepts at most 65,536 characters. See the job summary._")
 }
 
-// WriteFile writes data to path (created or truncated) after redacting it:
-// for results-file. JSON stays valid JSON.
+// WriteFile writes data to path after redacting it: for results-file. JSON
+// stays valid JSON. The file is written beside the target and renamed over
+// it (never through a symlink), inside the workspace when one is set.
 func (o *Out) WriteFile(path string, data []byte) error {
 	text := string(data)
 	if json.Valid(data) {
@@ -133,10 +136,10 @@ func (o *Out) WriteFile(path string, data []byte) error {
 		text = o.red.String(text)
 	}
 	return o.bounded("file "+path, func() error {
-		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-			return fmt.Errorf("cannot write %q: %w (check that its directory exists and is writable)", path, err)
-		}
-		return nil
+		return safefile.Write(path, o.workspace, func(w io.Writer) error {
+			_, err := io.WriteString(w, text)
+			return err
+		})
 	})
 }
 

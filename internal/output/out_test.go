@@ -389,7 +389,8 @@ func TestWriteFile(t *testing.T) {
 	if got := readFile(t, path); got != "[\n  {\n    \"error\": \"***\"\n  }\n]\n" {
 		t.Errorf("results file = %q", got)
 	}
-	if err := out.WriteFile(filepath.Join(dir, "no", "such", "dir.json"), []byte("x")); err == nil || !strings.Contains(err.Error(), "cannot write") {
+	// A folder that is a file cannot hold it.
+	if err := out.WriteFile(filepath.Join(path, "x.json"), []byte("x")); err == nil || !strings.Contains(err.Error(), "cannot make the folder") {
 		t.Errorf("err = %v", err)
 	}
 }
