@@ -32,7 +32,7 @@ const (
 
 // afterCancel bounds what a run still does once it was cancelled (reporting,
 // the PR comment): a cancelled job gets a few seconds before it is killed.
-const afterCancel = 3 * time.Second
+const afterCancel = 2 * time.Second
 
 // Main runs the program with its world passed in and returns the exit
 // status: args are os.Args[1:], environ the process environment.
