@@ -45,7 +45,13 @@ func Main(ctx context.Context, args []string, environ []string, stdout, stderr i
 		out: output.New(output.Options{Stdout: stdout, Stderr: stderr, Getenv: getenv, Action: action, Workspace: getenv("GITHUB_WORKSPACE")}),
 	}
 	code := p.main(ctx, args)
-	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), afterCancel)
+	// The last lines reach the caller unless a stalled reader holds them:
+	// after a cancel only briefly, so the process exits within 5 s.
+	limit := output.DefaultStallTimeout
+	if ctx.Err() != nil {
+		limit = afterCancel
+	}
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), limit)
 	defer cancel()
 	_ = p.out.Flush(fctx)
 	return code
