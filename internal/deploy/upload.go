@@ -82,8 +82,9 @@ func (r *run) upload(ctx context.Context, fn *function, op backend.Op, group []*
 		}
 		if o.Err != nil {
 			p.err, p.perEnv, p.msg = o.Err, o.PerEnv, errText(o.Err)
+			// The reason is told once, in the results; the phase line
+			// counts the failures.
 			p.move(UploadFailed)
-			r.deps.Logf("%s@%s: %s failed: %s", fn.Name, p.env, r.be.CallName(op), p.msg)
 			continue
 		}
 		p.move(Uploaded)
