@@ -37,8 +37,7 @@ const afterCancel = 2 * time.Second
 // Main runs the program with its world passed in and returns the exit
 // status: args are os.Args[1:], environ the process environment.
 func Main(ctx context.Context, args []string, environ []string, stdout, stderr io.Writer) int {
-	env := envMap(environ)
-	getenv := func(k string) string { return env[k] }
+	getenv := config.Getenv(environ)
 	action := len(args) == 0 && actionEnv(getenv)
 	p := &program{
 		environ: environ, getenv: getenv, action: action, now: time.Now,
@@ -127,15 +126,6 @@ func actionEnv(getenv func(string) string) bool {
 	return getenv("GITHUB_ACTIONS") == "true"
 }
 
-func envMap(environ []string) map[string]string {
-	m := make(map[string]string, len(environ))
-	for _, kv := range environ {
-		if k, v, ok := strings.Cut(kv, "="); ok {
-			m[k] = v
-		}
-	}
-	return m
-}
 
 // Version is the release version; a build from source says which commit it
 // was built from (the VCS revision Go records), or the module version of a

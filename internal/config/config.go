@@ -332,6 +332,12 @@ func EnvName(input string) string {
 	return "WXCLOUD_" + strings.ToUpper(strings.ReplaceAll(input, "-", "_"))
 }
 
+// Getenv reads a process environment given as KEY=VALUE strings.
+func Getenv(environ []string) func(string) string {
+	m := envMap(environ)
+	return func(k string) string { return m[k] }
+}
+
 func envMap(environ []string) map[string]string {
 	m := make(map[string]string, len(environ))
 	for _, kv := range environ {
