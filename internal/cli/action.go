@@ -109,6 +109,11 @@ func (p *program) comment(ctx context.Context, run *result.Run, meta report.Meta
 		}
 		return
 	}
+	if p.cfg.Command == config.Plan {
+		// A plan deploys nothing: its comment would be an empty table left
+		// on the PR beside the deploy's (the plan job has its own marker).
+		return
+	}
 	if p.cfg.Shard.Count > 0 {
 		p.out.Line("comment: left to the merge job (this job deploys shard %s)", p.cfg.Shard)
 		return
@@ -124,7 +129,10 @@ func (p *program) comment(ctx context.Context, run *result.Run, meta report.Meta
 	}
 	// One comment per workflow job and env set: matrix legs deploying to
 	// different envs each keep their own comment instead of overwriting one.
-	marker := report.Marker(meta.Workflow, meta.Job+" "+envKey(p.cfg))
+	// The marker goes through the same redaction as the body: it names the
+	// envs, and a secret pasted among them would otherwise reach the
+	// comment in the marker Upsert puts on top of a body it no longer opens.
+	marker := strings.TrimSpace(p.out.CommentBody(report.Marker(meta.Workflow, meta.Job+" "+envKey(p.cfg))))
 	body := p.out.CommentBody(report.Comment(run, meta, marker))
 	// The deploy is done; the comment gets its own deadline so a slow GitHub
 	// API cannot hold the job, and a short one after a cancel.

@@ -126,7 +126,6 @@ func actionEnv(getenv func(string) string) bool {
 	return getenv("GITHUB_ACTIONS") == "true"
 }
 
-
 // Version is the release version; a build from source says which commit it
 // was built from (the VCS revision Go records), or the module version of a
 // go install.

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/wxcloud-deploy/wxcloud-deploy/internal/backend"
+	"github.com/wxcloud-deploy/wxcloud-deploy/internal/config"
 	"github.com/wxcloud-deploy/wxcloud-deploy/internal/deploy"
 	"github.com/wxcloud-deploy/wxcloud-deploy/internal/pack"
 	"github.com/wxcloud-deploy/wxcloud-deploy/internal/result"
@@ -24,7 +25,9 @@ type built struct {
 
 func (b *built) close() {
 	for _, p := range b.pkgs {
-		p.Close()
+		if p != nil { // a function that failed to pack has none
+			p.Close()
+		}
 	}
 }
 
@@ -40,9 +43,11 @@ func (p *program) build(ctx context.Context, slices []deploy.Slice) (*built, int
 	errs := make([]error, len(slices))
 	forEach(len(slices), cfg.Concurrency, func(i int) {
 		t := cfg.Targets[slices[i].Target]
-		pkg, err := pack.Build(ctx, pack.Options{Root: t.Shown, Files: cfg.Files, Entry: cfg.Entry, SizeLimit: cfg.SizeLimit})
+		// Dir, not Shown: Shown is relative to the workspace, which need not
+		// be the working directory (--workspace, GITHUB_WORKSPACE).
+		pkg, err := pack.Build(ctx, pack.Options{Root: t.Dir, Files: cfg.Files, Entry: cfg.Entry, SizeLimit: cfg.SizeLimit})
 		if err != nil {
-			errs[i] = fmt.Errorf("function %q: %w", t.Name, err)
+			errs[i] = fmt.Errorf("function %q: %w", t.Name, &shownPaths{err: err, dir: t.Dir, shown: t.Shown})
 			return
 		}
 		b.pkgs[i] = pkg
@@ -73,7 +78,7 @@ func (p *program) build(ctx context.Context, slices []deploy.Slice) (*built, int
 
 // pack is the pack command: the zips, written to output when asked.
 func (p *program) pack(ctx context.Context) int {
-	b, code := p.build(ctx, deploy.Slices(p.cfg))
+	b, code := p.build(ctx, everyTarget(p.cfg))
 	if code != ExitOK {
 		return code
 	}
@@ -88,6 +93,34 @@ func (p *program) pack(ctx context.Context) int {
 		run.Results = append(run.Results, result.Result{Function: f.Name, Action: result.Packed, SHA256: f.Zip.SHA256, Size: f.Zip.Size})
 	}
 	return p.finish(ctx, run)
+}
+
+// shownPaths names a function's directory in pack's messages as the user
+// sees it (Target.Shown, relative to the workspace) although pack was given
+// the absolute Dir. The typed error stays reachable for fileOf.
+type shownPaths struct {
+	err        error
+	dir, shown string
+}
+
+func (e *shownPaths) Error() string {
+	if e.shown == "" || e.shown == e.dir {
+		return e.err.Error()
+	}
+	return strings.ReplaceAll(e.err.Error(), e.dir, e.shown)
+}
+
+func (e *shownPaths) Unwrap() error { return e.err }
+
+// everyTarget is one slice per function: pack builds every function, and
+// needs no envs (deploy.Slices pairs functions with envs, so without envs it
+// has nothing to pack).
+func everyTarget(cfg *config.Config) []deploy.Slice {
+	out := make([]deploy.Slice, len(cfg.Targets))
+	for i := range out {
+		out[i] = deploy.Slice{Target: i}
+	}
+	return out
 }
 
 // writeZip writes one zip to output: the file itself, or with several

@@ -2,59 +2,46 @@ package e2e
 
 import (
 	"crypto/rand"
-	"os"
-	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 
 	"github.com/wxcloud-deploy/wxcloud-deploy/internal/cli"
+	"github.com/wxcloud-deploy/wxcloud-deploy/internal/testkit"
 )
 
-// workspace lays out a repository checkout with the functions the bad-input
-// cases point at, and a sibling directory outside it.
+// badWorkspace lays out a repository checkout with the functions the
+// bad-input cases point at, and a sibling directory outside it.
 //
-//	<tmp>/ws/hello      the sample function
-//	<tmp>/ws/noindex    package.json and main.js, no index.js
-//	<tmp>/ws/big        index.js and a 4 KiB incompressible big.bin
-//	<tmp>/outside/hello a valid function outside the workspace
-func workspace(t *testing.T) string {
+//	ws/hello          the sample function
+//	ws/noindex        package.json and main.js, no index.js
+//	ws/big            index.js and a 4 KiB incompressible big.bin
+//	outside/hello     a valid function outside the workspace
+func badWorkspace(t *testing.T) *testkit.Workspace {
 	t.Helper()
-	root := t.TempDir()
-	ws := filepath.Join(root, "ws")
-	copyDir(t, helloSrc, filepath.Join(ws, "hello"))
-	copyDir(t, helloSrc, filepath.Join(root, "outside", "hello"))
-
-	write := func(rel string, data []byte) {
-		t.Helper()
-		p := filepath.Join(ws, rel)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	write("noindex/package.json", []byte(`{"name":"noindex","main":"main.js"}`))
-	write("noindex/main.js", []byte("exports.main = async () => 1;\n"))
+	root := testkit.NewWorkspace(t)
+	root.Hello("outside/hello")
+	ws := root.Sub("ws")
+	ws.Hello("hello")
+	ws.Write("noindex/package.json", `{"name":"noindex","main":"main.js"}`)
+	ws.Write("noindex/main.js", "exports.main = async () => 1;\n")
+	ws.Write("big/index.js", "exports.main = async () => 1;\n")
 	big := make([]byte, 4096)
-	if _, err := rand.Read(big); err != nil {
-		t.Fatal(err)
-	}
-	write("big/index.js", []byte("exports.main = async () => 1;\n"))
-	write("big/big.bin", big)
+	_, _ = rand.Read(big)
+	ws.Write("big/big.bin", string(big))
 	return ws
 }
 
-// badInputs are malformed inputs, as input name -> value overriding a valid
-// deploy of hello to two envs. Every one must exit 2 with a message naming
-// want, before any request is sent.
+// badInputs are malformed inputs, as input name -> value overriding a
+// valid deploy of hello to two envs. Every one must exit 2 with a message
+// naming want, before any request is sent, through either front door.
 var badInputs = []struct {
 	name   string
 	inputs map[string]string
-	want   string
-	// wantFile: the action's ::error annotation points at this file (relative
-	// to the workspace).
+	// tencentcloud: the valid deploy is through the Tencent Cloud API.
+	tencentcloud bool
+	want         string
+	// wantFile: the action's ::error annotation points at this file
+	// (relative to the workspace).
 	wantFile string
 }{
 	{name: "non-UTF-8 env", inputs: map[string]string{"envs": "dev-a,dev-\xff\xfe"}, want: "envs"},
@@ -71,146 +58,86 @@ var badInputs = []struct {
 	{name: "timeout soon", inputs: map[string]string{"timeout": "soon"}, want: "timeout"},
 	{name: "retries 99", inputs: map[string]string{"retries": "99"}, want: "retries"},
 	{name: "files glob matching nothing", inputs: map[string]string{"files": "src/**"}, want: "files"},
-	{name: "missing index.js", inputs: map[string]string{"path": "noindex"}, want: "index.js", wantFile: "noindex/index.js"},
+	// The annotation cannot point at a file that does not exist (output drops
+	// such a file), so the message names the folder as the user gave it.
+	{name: "missing index.js", inputs: map[string]string{"path": "noindex"}, want: `no "index.js" at the root of "noindex"`},
 	{name: "zip over size-limit", inputs: map[string]string{"path": "big", "size-limit": "1KiB"}, want: "big.bin", wantFile: "big/big.bin"},
+	{name: "wechat deploy without a component token", inputs: map[string]string{"component-access-token": ""}, want: "component-access-token"},
+	{name: "unknown provider", inputs: map[string]string{"provider": "aws"}, want: "provider"},
+	{name: "keys given to the wechat provider", inputs: map[string]string{"secret-key": "sk"}, want: "secret-key"},
+	{name: "tencentcloud secret-id without secret-key", tencentcloud: true, inputs: map[string]string{"secret-key": ""}, want: "secret-key"},
+	{name: "tencentcloud with a wechat token", tencentcloud: true, inputs: map[string]string{"access-token": "tok"}, want: "access-token"},
+	{name: "tencentcloud memory 100", tencentcloud: true, inputs: map[string]string{"memory": "100"}, want: "memory"},
+	{name: "tencentcloud keyless without the OIDC token", tencentcloud: true,
+		inputs: map[string]string{"secret-id": "", "secret-key": "", "role-arn": keylessRole, "oidc-provider-id": "github"}, want: "id-token: write"},
 }
 
-// validInputs is a deploy that would succeed against h.
-func validInputs(h *harness) map[string]string {
-	return map[string]string{
-		"function-name": fnName,
-		"path":          "hello",
-		"envs":          "dev-a,dev-b",
-		"api-base-url":  h.srv.URL,
-		"access-token":  testToken,
+// validInputs is a deploy that would succeed against emu.
+func validInputs(emu *testkit.Emulator, tencentcloud bool) testkit.Inputs {
+	in := emu.WeChat()
+	if tencentcloud {
+		in = emu.TencentCloud()
 	}
+	return in.With("function-name", fnName, "path", "hello", "envs", "dev-a,dev-b")
 }
 
-func merged(base, over map[string]string) map[string]string {
-	out := map[string]string{}
-	for k, v := range base {
-		out[k] = v
-	}
-	for k, v := range over {
-		out[k] = v
-	}
-	return out
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
-func TestBadInputCLI(t *testing.T) {
+// TestBadInput gives every bad input to both front doors: exit 2, the
+// input named (on stderr, or in an ::error annotation with every output
+// still set), and not one request to the API.
+func TestBadInput(t *testing.T) {
 	t.Parallel()
 	for _, tc := range badInputs {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			h := newHarness(t, nil)
-			ws := workspace(t)
-			inputs := merged(validInputs(h), tc.inputs)
-			args := []string{"deploy", "--workspace", ws, "--json"}
-			for _, k := range sortedKeys(inputs) {
-				args = append(args, "--"+k, inputs[k])
-			}
+		for _, door := range []string{"cli", "action"} {
+			t.Run(door+"/"+tc.name, func(t *testing.T) {
+				t.Parallel()
+				emu := newEmulator(t, testkit.EmulatorOptions{})
+				ws := badWorkspace(t)
+				in := validInputs(emu, tc.tencentcloud).Merge(tc.inputs)
 
-			out := runCLI(t.Context(), args, nil)
-
-			if out.code != cli.ExitInvalid {
-				t.Errorf("exit status %d, want %d (invalid input)", out.code, cli.ExitInvalid)
-			}
-			if !strings.Contains(out.stderr, tc.want) {
-				t.Errorf("stderr does not name %q", tc.want)
-			}
-			if out.stdout != "" {
-				t.Errorf("stdout should be empty for invalid input (no results to report), got:\n%s", out.stdout)
-			}
-			if calls := h.emu.Calls(); len(calls) != 0 {
-				t.Errorf("invalid input sent %d requests to the API, want none: %+v", len(calls), calls)
-			}
-			checkNoSecret(t, out)
-			if t.Failed() {
-				t.Logf("stderr:\n%s", out.stderr)
-			}
-		})
-	}
-}
-
-func TestBadInputAction(t *testing.T) {
-	t.Parallel()
-	for _, tc := range badInputs {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			h := newHarness(t, nil)
-			ws := workspace(t)
-			outputFile := filepath.Join(t.TempDir(), "github_output")
-			if err := os.WriteFile(outputFile, nil, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			env := map[string]string{
-				"GITHUB_ACTIONS":   "true",
-				"GITHUB_WORKSPACE": ws,
-				"GITHUB_OUTPUT":    outputFile,
-			}
-			inputs := merged(validInputs(h), tc.inputs)
-			inputs["comment"] = "never"
-			for k, v := range inputs {
-				env["INPUT_"+strings.ToUpper(k)] = v
-			}
-
-			out := runCLI(t.Context(), nil, env)
-
-			if out.code != cli.ExitInvalid {
-				t.Errorf("exit status %d, want %d (invalid input)", out.code, cli.ExitInvalid)
-			}
-			var errLines []string
-			for _, line := range strings.Split(out.stdout, "\n") {
-				if strings.HasPrefix(line, "::error") {
-					errLines = append(errLines, line)
+				var o testkit.Outcome
+				if door == "cli" {
+					o = testkit.CLI(t, nil, in.With("workspace", ws.Dir, "json", "true").Args()...)
+					if !strings.Contains(o.Stderr, tc.want) {
+						t.Errorf("stderr does not name %q", tc.want)
+					}
+					if o.Stdout != "" {
+						t.Errorf("stdout should be empty for invalid input (no results to report), got:\n%s", o.Stdout)
+					}
+				} else {
+					env := in.With("comment", "never").Env()
+					env["GITHUB_ACTIONS"], env["GITHUB_WORKSPACE"] = "true", ws.Dir
+					o = testkit.Action(t, env)
+					errLines := testkit.CommandLines(o.Stdout, "error")
+					if !strings.Contains(strings.Join(errLines, "\n"), tc.want) {
+						t.Errorf("no ::error annotation names %q; annotations: %q", tc.want, errLines)
+					}
+					if tc.wantFile != "" {
+						checkAnnotationFile(t, errLines, tc.wantFile)
+					}
+					if o.Outputs["status"] != "failure" || o.Outputs["results"] != "[]" {
+						t.Errorf("outputs status=%q results=%q, want failure and []", o.Outputs["status"], o.Outputs["results"])
+					}
 				}
-			}
-			named := false
-			for _, line := range errLines {
-				named = named || strings.Contains(line, tc.want)
-			}
-			if !named {
-				t.Errorf("no ::error annotation names %q; annotations: %q", tc.want, errLines)
-			}
-			if tc.wantFile != "" {
-				checkAnnotationFile(t, errLines, ws, tc.wantFile)
-			}
-			if calls := h.emu.Calls(); len(calls) != 0 {
-				t.Errorf("invalid input sent %d requests to the API, want none: %+v", len(calls), calls)
-			}
-			outputs, err := os.ReadFile(outputFile)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !strings.Contains(string(outputs), "status<<") || !strings.Contains(string(outputs), "\nfailure\n") {
-				t.Errorf("GITHUB_OUTPUT should set status to failure, got:\n%s", outputs)
-			}
-			checkNoSecret(t, out)
-			if t.Failed() {
-				t.Logf("stdout:\n%s\nstderr:\n%s", out.stdout, out.stderr)
-			}
-		})
+
+				if o.Code != cli.ExitInvalid {
+					t.Errorf("exit status %d, want %d (invalid input)", o.Code, cli.ExitInvalid)
+				}
+				if calls := emu.Calls(); len(calls) != 0 {
+					t.Errorf("invalid input sent %d requests to the API, want none: %+v", len(calls), calls)
+				}
+				checkNoSecret(t, o, emuToken, emu.SecretKey())
+				if t.Failed() {
+					t.Logf("%v", o)
+				}
+			})
+		}
 	}
 }
 
 // checkAnnotationFile: some ::error line has a file= property naming want,
-// relative to the workspace or absolute inside it (the runner makes absolute
-// paths inside the workspace relative).
-func checkAnnotationFile(t *testing.T, lines []string, ws, want string) {
+// relative to the workspace (GitHub places annotations by that path).
+func checkAnnotationFile(t *testing.T, lines []string, want string) {
 	t.Helper()
-	abs := map[string]bool{filepath.ToSlash(filepath.Join(ws, want)): true}
-	if real, err := filepath.EvalSymlinks(ws); err == nil {
-		abs[filepath.ToSlash(filepath.Join(real, want))] = true
-	}
 	for _, line := range lines {
 		props, _, ok := strings.Cut(strings.TrimPrefix(line, "::error"), "::")
 		if !ok {
@@ -223,10 +150,9 @@ func checkAnnotationFile(t *testing.T, lines []string, ws, want string) {
 			}
 			// Properties escape ':' and ',' (go-githubactions' escapeProperty).
 			v = strings.NewReplacer("%3A", ":", "%2C", ",", "%25", "%").Replace(v)
-			if v == want || abs[v] {
-				return
+			if v != want {
+				t.Errorf("annotation file=%q, want %q (relative to the workspace)", v, want)
 			}
-			t.Errorf("annotation file=%q, want %q (relative to the workspace %q)", v, want, ws)
 			return
 		}
 	}

@@ -16,29 +16,32 @@ import (
 
 	"github.com/wxcloud-deploy/wxcloud-deploy/internal/cli"
 	"github.com/wxcloud-deploy/wxcloud-deploy/internal/emulator"
+	"github.com/wxcloud-deploy/wxcloud-deploy/internal/result"
+	"github.com/wxcloud-deploy/wxcloud-deploy/internal/testkit"
 )
 
 // guard bounds every wait on the program: a hang fails the test instead of
 // stalling the suite until go test's own timeout. Nothing sleeps for it.
 const guard = 15 * time.Second
 
-// watcher reports when the first request to path reaches the server and when
-// the server is done with it (answered, or abandoned by the client).
+// watcher reports when the first request that matches reaches the server
+// and when the server is done with it (answered, or abandoned by the
+// client).
 type watcher struct {
-	path     string
+	match    func(*http.Request) bool
 	arrived  chan struct{}
 	finished chan struct{}
 	once     sync.Once
 }
 
-func watch(path string) *watcher {
-	return &watcher{path: path, arrived: make(chan struct{}), finished: make(chan struct{})}
+func watch(match func(*http.Request) bool) *watcher {
+	return &watcher{match: match, arrived: make(chan struct{}), finished: make(chan struct{})}
 }
 
 func (w *watcher) wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		first := false
-		if r.URL.Path == w.path {
+		if w.match(r) {
 			w.once.Do(func() { first = true })
 		}
 		if first {
@@ -51,54 +54,74 @@ func (w *watcher) wrap(next http.Handler) http.Handler {
 	})
 }
 
+func onPath(path string) func(*http.Request) bool {
+	return func(r *http.Request) bool { return r.URL.Path == path }
+}
+
+func onAction(action string) func(*http.Request) bool {
+	return func(r *http.Request) bool { return r.Header.Get("X-TC-Action") == action }
+}
+
 // cancelCases stall the deploy at each stage; the run is cancelled once the
 // stalled request has arrived.
 var cancelCases = []struct {
-	name   string
-	path   string
-	invoke bool
+	name  string
+	fault emulator.Fault
+	match func(*http.Request) bool
+	// tencentcloud: the deploy goes through the Tencent Cloud API.
+	tencentcloud, invoke bool
 	// wantErr: what every env's error must say.
 	wantErr []string
 	// noWrites: nothing may have been uploaded.
 	noWrites bool
 }{
-	{name: "during the probe", path: pathDownload, wantErr: []string{"interrupted"}, noWrites: true},
-	{name: "during the upload", path: pathBatchCreate, wantErr: []string{"interrupted", "may or may not have been applied"}},
-	{name: "during the smoke test", path: pathInvoke, invoke: true, wantErr: []string{"smoke test", "interrupted"}},
+	{name: "during the probe", fault: emulator.Fault{Path: testkit.PathDownload, Stall: true}, match: onPath(testkit.PathDownload),
+		wantErr: []string{"interrupted"}, noWrites: true},
+	{name: "during the upload", fault: emulator.Fault{Path: testkit.PathBatchCreate, Stall: true}, match: onPath(testkit.PathBatchCreate),
+		wantErr: []string{"interrupted", "may or may not have been applied"}},
+	{name: "during the smoke test", fault: emulator.Fault{Path: testkit.PathInvoke, Stall: true}, match: onPath(testkit.PathInvoke), invoke: true,
+		wantErr: []string{"smoke test", "interrupted"}},
+	{name: "during the tencentcloud upload", tencentcloud: true,
+		fault: emulator.Fault{Action: "CreateFunction", Stall: true}, match: onAction("CreateFunction"),
+		wantErr: []string{"interrupted"}},
 }
 
+// TestCancelInProcess cancels cli.Main's context while a request stalls:
+// it returns promptly, abandons the request, and reports every env as not
+// done, saying why.
 func TestCancelInProcess(t *testing.T) {
 	t.Parallel()
 	for _, tc := range cancelCases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			w := watch(tc.path)
-			h := newHarness(t, w.wrap)
-			h.emu.Inject(emulator.Fault{Path: tc.path, Stall: true})
-			// The stall must outlast the run: only the cancellation ends it.
-			args := withFlag(deployArgs(h, helloCopy(t), envs3), "--timeout", "60s")
-			if tc.invoke {
-				args = append(args, "--invoke", "true")
+			w := watch(tc.match)
+			emu := newEmulator(t, testkit.EmulatorOptions{Wrap: w.wrap})
+			emu.Inject(tc.fault)
+			in := emu.WeChat()
+			if tc.tencentcloud {
+				in = emu.TencentCloud()
 			}
+			// The stall must outlast the run: only the cancellation ends it.
+			in = in.With("function-name", fnName, "path", helloCopy(t), "envs", strings.Join(envs3, ","),
+				"timeout", "60s", "json", "true", "invoke", map[bool]string{true: "true", false: "false"}[tc.invoke])
 
 			ctx, cancel := context.WithCancel(t.Context())
 			defer cancel()
-			done := make(chan outcome, 1)
-			go func() { done <- runCLI(ctx, args, nil) }()
+			run := testkit.Start(ctx, in.Args(), nil)
 
 			select {
 			case <-w.arrived:
-			case out := <-done:
-				t.Fatalf("the run ended (exit %d) before the stalled request arrived:\n%s", out.code, out.stderr)
+			case o := <-run.Done():
+				t.Fatalf("the run ended before the stalled request arrived:\n%v", o)
 			case <-time.After(guard):
-				t.Fatalf("no request to %s within %s", tc.path, guard)
+				t.Fatalf("no stalled request within %s", guard)
 			}
 			cancelled := time.Now()
 			cancel()
 
-			var out outcome
+			var o testkit.Outcome
 			select {
-			case out = <-done:
+			case o = <-run.Done():
 			case <-time.After(guard):
 				t.Fatalf("cli.Main did not return within %s of the cancellation", guard)
 			}
@@ -108,41 +131,28 @@ func TestCancelInProcess(t *testing.T) {
 			select {
 			case <-w.finished:
 			case <-time.After(guard):
-				t.Errorf("the in-flight request to %s was not abandoned after the cancellation", tc.path)
+				t.Errorf("the in-flight request was not abandoned after the cancellation")
 			}
 
-			checkInterrupted(t, h, out, tc.wantErr)
-			if tc.noWrites && h.emu.Writes() != 0 {
-				t.Errorf("%d write calls reached the API after a cancellation during the probe, want 0", h.emu.Writes())
+			checkInterrupted(t, emu, o, tc.invoke, tc.wantErr)
+			if tc.noWrites && emu.Writes() != 0 {
+				t.Errorf("%d write calls reached the API after a cancellation during the probe, want 0", emu.Writes())
 			}
 		})
 	}
 }
 
-// withFlag sets flag to value in args, replacing an earlier occurrence.
-func withFlag(args []string, flag, value string) []string {
-	out := make([]string, 0, len(args)+2)
-	for i := 0; i < len(args); i++ {
-		if args[i] == flag && i+1 < len(args) {
-			i++
-			continue
-		}
-		out = append(out, args[i])
-	}
-	return append(out, flag, value)
-}
-
-// checkInterrupted: a cancelled run exits 1, prints a result for every env,
-// none of them a success it cannot vouch for, each saying why.
-func checkInterrupted(t *testing.T, h *harness, out outcome, wantErr []string) {
+// checkInterrupted: a cancelled run exits 1, prints a result for every
+// env, none of them a success it cannot vouch for, each saying why.
+func checkInterrupted(t *testing.T, emu *testkit.Emulator, o testkit.Outcome, invoke bool, wantErr []string) {
 	t.Helper()
-	if out.code != cli.ExitFailed {
-		t.Errorf("exit status %d after a cancellation, want %d", out.code, cli.ExitFailed)
+	if o.Code != cli.ExitFailed {
+		t.Errorf("exit status %d after a cancellation, want %d", o.Code, cli.ExitFailed)
 	}
-	res := decodeResults(t, out)
-	checkTruthful(t, h.emu, envs3, out, res)
+	res := jsonResults(t, o, invoke)
+	checkTruthful(t, emu.Server, envs3, o, res)
 	for _, r := range res {
-		if r.Action.OK() {
+		if r.Action != result.Failed {
 			t.Errorf("%s: %s although the run was cancelled before it finished", r.Env, r.Action)
 		}
 		for _, want := range wantErr {
@@ -151,22 +161,20 @@ func checkInterrupted(t *testing.T, h *harness, out outcome, wantErr []string) {
 			}
 		}
 	}
-	if !strings.Contains(out.stderr, "cancelled") {
-		t.Errorf("stderr does not say the run was cancelled:\n%s", out.stderr)
+	if !strings.Contains(o.Stderr, "cancelled") {
+		t.Errorf("stderr does not say the run was cancelled:\n%s", o.Stderr)
 	}
 	if t.Failed() {
-		t.Logf("stderr:\n%s", out.stderr)
+		t.Logf("stderr:\n%s", o.Stderr)
 	}
 }
 
-// TestCancelSignal sends the real signals a cancelled GitHub job sends to the
-// built binary (main.go's signal wiring included) in the middle of an upload.
+// TestCancelSignal sends the real signals a cancelled GitHub job sends to
+// the built binary (main.go's signal wiring included) in the middle of an
+// upload.
 func TestCancelSignal(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("SIGINT/SIGTERM cannot be sent to a process on Windows")
-	}
-	if testing.Short() {
-		t.Skip("builds the binary")
 	}
 	t.Parallel()
 	bin := buildBinary(t)
@@ -174,12 +182,12 @@ func TestCancelSignal(t *testing.T) {
 	for _, sig := range []os.Signal{os.Interrupt, syscall.SIGTERM} {
 		t.Run(sig.String(), func(t *testing.T) {
 			t.Parallel()
-			w := watch(pathBatchCreate)
-			h := newHarness(t, w.wrap)
-			h.emu.Inject(emulator.Fault{Path: pathBatchCreate, Stall: true})
-			args := withFlag(deployArgs(h, helloCopy(t), envs3), "--timeout", "60s")
+			w := watch(onPath(testkit.PathBatchCreate))
+			emu := newEmulator(t, testkit.EmulatorOptions{Wrap: w.wrap})
+			emu.Inject(emulator.Fault{Path: testkit.PathBatchCreate, Stall: true})
+			args := deployArgs(emu, helloCopy(t), envs3, "timeout", "60s")
 
-			var stdout, stderr lockedBuffer
+			var stdout, stderr testkit.Buffer
 			cmd := exec.Command(bin, args...)
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr
 			cmd.Env = []string{} // nothing of the host: no GITHUB_* variables
@@ -216,8 +224,8 @@ func TestCancelSignal(t *testing.T) {
 				// Killed by the signal instead of handling it: no results.
 				t.Fatalf("the binary did not exit on its own after %v (%v, state %v)", sig, err, cmd.ProcessState)
 			}
-			out := outcome{code: cmd.ProcessState.ExitCode(), stdout: stdout.String(), stderr: stderr.String()}
-			checkInterrupted(t, h, out, []string{"interrupted", "may or may not have been applied"})
+			o := testkit.Outcome{Code: cmd.ProcessState.ExitCode(), Stdout: stdout.String(), Stderr: stderr.String()}
+			checkInterrupted(t, emu, o, false, []string{"interrupted", "may or may not have been applied"})
 			select {
 			case <-w.finished:
 			case <-time.After(guard):
@@ -232,7 +240,7 @@ func buildBinary(t *testing.T) string {
 	t.Helper()
 	goTool, err := exec.LookPath("go")
 	if err != nil {
-		t.Skip("no go tool on PATH to build the binary")
+		t.Fatalf("no go tool on PATH to build the binary: %v", err)
 	}
 	bin := filepath.Join(t.TempDir(), "wxcloud-deploy")
 	cmd := exec.Command(goTool, "build", "-o", bin, "github.com/wxcloud-deploy/wxcloud-deploy")

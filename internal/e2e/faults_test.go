@@ -9,12 +9,13 @@ import (
 
 	"github.com/wxcloud-deploy/wxcloud-deploy/internal/emulator"
 	"github.com/wxcloud-deploy/wxcloud-deploy/internal/result"
+	"github.com/wxcloud-deploy/wxcloud-deploy/internal/testkit"
 )
 
-// answerAfter lets the emulator handle the first n requests that match (n < 0:
-// every one), then throws its answer away and sends body instead: the vendor
-// did the work but the answer was mangled on the way back (emulator faults
-// answer instead of handling, so they cannot express this).
+// answerAfter lets the emulator handle the first n requests that match (n <
+// 0: every one), then throws its answer away and sends body instead: the
+// vendor did the work but the answer was mangled on the way back (emulator
+// faults answer instead of handling, so they cannot express this).
 func answerAfter(match func(*http.Request) bool, n int, body string) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		var mu sync.Mutex
@@ -37,20 +38,16 @@ func answerAfter(match func(*http.Request) bool, n int, body string) func(http.H
 	}
 }
 
-func onPath(path string) func(*http.Request) bool {
-	return func(r *http.Request) bool { return r.URL.Path == path }
-}
-
 func onInvokeIn(env string) func(*http.Request) bool {
-	return func(r *http.Request) bool { return r.URL.Path == pathInvoke && r.URL.Query().Get("env") == env }
+	return func(r *http.Request) bool {
+		return r.URL.Path == testkit.PathInvoke && r.URL.Query().Get("env") == env
+	}
 }
 
 // acts is the expected action per env of envs3, in order.
 func acts(a ...result.Action) []result.Action { return a }
 
 func all3(a result.Action) []result.Action { return acts(a, a, a) }
-
-var envs3 = []string{"dev-a", "dev-b", "dev-c"}
 
 const (
 	created   = result.Created
@@ -59,24 +56,42 @@ const (
 	failed    = result.Failed
 )
 
+// TestFaults deploys through the WeChat API while it misbehaves, and checks
+// each outcome against the emulator's final state (checkTruthful) and the
+// requests it received.
 func TestFaults(t *testing.T) {
 	t.Parallel()
+	const (
+		pathBatchCreate = testkit.PathBatchCreate
+		pathBatchUpdate = testkit.PathBatchUpdate
+		pathDownload    = testkit.PathDownload
+		pathInvoke      = testkit.PathInvoke
+	)
 	cases := []struct {
 		name   string
 		faults []emulator.Fault
 		wrap   func(http.Handler) http.Handler
-		// seedOld envs already run another version; seedSame envs already run
-		// exactly the package being deployed.
+		// seedOld envs already run another version; seedSame envs already
+		// run exactly the package being deployed.
 		seedOld, seedSame []string
 		invoke            bool
-		skip              string
+		// timeout is the timeout input: per request and the retry budget
+		// of one call. The default, 4s, outlasts the longest backoff of 3
+		// retries (0.5 s + 1 s + 2 s at most), so the retry counts are
+		// exact.
+		timeout string
 
 		want []result.Action // per env of envs3
 		// wantErr: env -> text its error must contain.
 		wantErr     map[string]string
 		wantErrcode map[string]int
 		wantCalls   map[string]int // path -> requests received
-		wantStderr  []string
+		// wantCallsMax: path -> the most requests it may receive.
+		wantCallsMax map[string]int
+		wantStderr   []string
+		// bug explains a failure the suite keeps on purpose: the program
+		// misbehaves there and the fix is outside internal/cli.
+		bug string
 	}{
 		{
 			name:      "errcode -1 on 2 uploads then ok",
@@ -137,8 +152,9 @@ func TestFaults(t *testing.T) {
 			want:   all3(created),
 		},
 		{
-			// errcode 0 but no url or checksum: the probe learns nothing, the
-			// update falls back to a create where the function is missing.
+			// errcode 0 but no url or checksum: the probe learns nothing,
+			// the update falls back to a create where the function is
+			// missing.
 			name:    `{"errcode":0} on every downloadfunction (probe incomplete)`,
 			faults:  []emulator.Fault{{Path: pathDownload, Body: `{"errcode":0}`}},
 			seedOld: []string{"dev-a"},
@@ -154,16 +170,19 @@ func TestFaults(t *testing.T) {
 			name:   `{"errcode":0} from batchuploadscf that did nothing`,
 			faults: []emulator.Fault{{Path: pathBatchCreate, Body: `{"errcode":0}`}},
 			want:   all3(failed),
-			skip: "LIMITATION: errcode 0 with no fail list is the vendor's word that every env succeeded " +
-				"(API-NOTES: errcode 0 means success) and nothing verifies it afterwards, so the run reports " +
-				"created for functions that do not exist; a downloadfunction checksum check after the upload would catch it",
+			bug: "errcode 0 with no fail list is taken as every env's success and nothing checks it, so the run " +
+				"reports created for functions that do not exist; the wechat backend's wait phase (internal/wxcloud) " +
+				"could read each env's checksum with downloadfunction after the upload, as tencentcloud's GetFunction does",
 		},
 		{
-			name:      "stall past the timeout on every upload",
-			faults:    []emulator.Fault{{Path: pathBatchCreate, Stall: true}},
-			want:      all3(failed),
-			wantErr:   map[string]string{"dev-a": "may or may not have been applied", "dev-b": "no response within 300ms", "dev-c": "may or may not have been applied"},
-			wantCalls: map[string]int{pathBatchCreate: 4},
+			// With timeout 300ms the backoff budget of the call is 300ms
+			// too: how many retries fit depends on the jitter.
+			name:         "stall past the timeout on every upload",
+			faults:       []emulator.Fault{{Path: pathBatchCreate, Stall: true}},
+			timeout:      "300ms",
+			want:         all3(failed),
+			wantErr:      map[string]string{"dev-a": "may or may not have been applied", "dev-b": "no response within 300ms", "dev-c": "may or may not have been applied"},
+			wantCallsMax: map[string]int{pathBatchCreate: 4},
 		},
 		{
 			name:      "connection reset once then ok",
@@ -179,10 +198,14 @@ func TestFaults(t *testing.T) {
 			wantCalls: map[string]int{pathBatchCreate: 4},
 		},
 		{
+			// An answer about an env the call did not name cannot be read
+			// with confidence: every env of the call fails, saying why,
+			// rather than reporting what the vendor did not say.
 			name:       "fail list names an env that was not requested",
 			faults:     []emulator.Fault{{Path: pathBatchCreate, FailEnv: "dev-zzz", FailMsg: "[InternalError] stray entry"}},
-			want:       all3(created),
-			wantStderr: []string{"dev-zzz", "not requested"},
+			want:       all3(failed),
+			wantErr:    map[string]string{"dev-a": `"dev-zzz", which this call did not ask for`, "dev-b": "may or may not have been applied"},
+			wantStderr: []string{"dev-zzz"},
 		},
 		{
 			name:        "fail list fails one requested env",
@@ -226,7 +249,8 @@ func TestFaults(t *testing.T) {
 		},
 		{
 			// The emulator's ThrowAsRespData needs node and a function that
-			// throws; the echo-mode emulator gets the vendor's answer from wrap.
+			// throws; the echo-mode emulator gets the vendor's answer from
+			// wrap.
 			name:    "function throws in dev-b (errcode 0, errorCode in resp_data)",
 			wrap:    answerAfter(onInvokeIn("dev-b"), -1, `{"errcode":0,"errmsg":"ok","resp_data":"{\"errorCode\":-1,\"errorMessage\":\"boom\"}"}`),
 			invoke:  true,
@@ -244,31 +268,31 @@ func TestFaults(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			if tc.skip != "" {
-				t.Skip(tc.skip)
-			}
-			h := newHarness(t, tc.wrap)
+			emu := newEmulator(t, testkit.EmulatorOptions{Wrap: tc.wrap})
 			dir := helloCopy(t)
 			for _, env := range tc.seedOld {
-				h.emu.Seed(env, fnName, oldZip(t))
+				emu.Seed(env, fnName, oldZip(t))
 			}
 			if len(tc.seedSame) > 0 {
 				zip := packZip(t, dir)
 				for _, env := range tc.seedSame {
-					h.emu.Seed(env, fnName, zip)
+					emu.Seed(env, fnName, zip)
 				}
 			}
 			for _, f := range tc.faults {
-				h.emu.Inject(f)
+				emu.Inject(f)
 			}
-			var extra []string
+			invoke, timeout := "false", "4s"
 			if tc.invoke {
-				extra = append(extra, "--invoke", "true")
+				invoke = "true"
+			}
+			if tc.timeout != "" {
+				timeout = tc.timeout
 			}
 
-			out := runCLI(t.Context(), deployArgs(h, dir, envs3, extra...), nil)
-			res := decodeResults(t, out)
-			checkTruthful(t, h.emu, envs3, out, res)
+			o := testkit.CLI(t, nil, deployArgs(emu, dir, envs3, "invoke", invoke, "timeout", timeout)...)
+			res := jsonResults(t, o, tc.invoke)
+			checkTruthful(t, emu.Server, envs3, o, res)
 
 			for i, r := range res {
 				if i < len(tc.want) && r.Action != tc.want[i] {
@@ -280,28 +304,33 @@ func TestFaults(t *testing.T) {
 				if want, ok := tc.wantErrcode[r.Env]; ok && r.Errcode != want {
 					t.Errorf("%s: errcode %d, want %d", r.Env, r.Errcode, want)
 				}
-				if tc.invoke && r.Action == result.Created && r.Invoke == nil {
-					t.Errorf("%s: created with --invoke but no smoke test result", r.Env)
-				}
 			}
 			for path, want := range tc.wantCalls {
-				if got := h.callsTo(path); got != want {
+				if got := emu.CallsTo(path); got != want {
 					t.Errorf("%s: %d requests, want %d", path, got, want)
 				}
 			}
+			for path, most := range tc.wantCallsMax {
+				if got := emu.CallsTo(path); got < 1 || got > most {
+					t.Errorf("%s: %d requests, want 1 to %d", path, got, most)
+				}
+			}
 			for _, want := range tc.wantStderr {
-				if !strings.Contains(out.stderr, want) {
-					t.Errorf("stderr does not mention %q:\n%s", want, out.stderr)
+				if !strings.Contains(o.Stderr, want) {
+					t.Errorf("stderr does not mention %q:\n%s", want, o.Stderr)
 				}
 			}
 			// Nothing may appear where nobody asked for it.
-			for _, fn := range h.emu.Functions() {
+			for _, fn := range emu.Functions() {
 				if !contains(envs3, fn.Env) {
 					t.Errorf("function %q appeared in env %q, which was not requested", fn.Name, fn.Env)
 				}
 			}
 			if t.Failed() {
-				t.Logf("stderr:\n%s", out.stderr)
+				if tc.bug != "" {
+					t.Errorf("known bug: %s", tc.bug)
+				}
+				t.Logf("stderr:\n%s", o.Stderr)
 			}
 		})
 	}
@@ -317,35 +346,52 @@ func contains(list []string, s string) bool {
 }
 
 // TestDryRunSendsNoWrite: dry-run plans against the real state but never
-// writes, even where every write would fail.
+// writes, even where every write would fail, through either API.
 func TestDryRunSendsNoWrite(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, nil)
-	h.emu.Seed("dev-a", fnName, oldZip(t))
-	for _, p := range []string{pathBatchCreate, pathBatchUpdate} {
-		h.emu.Inject(emulator.Fault{Path: p, Errcode: -1})
-	}
+	for _, p := range providers {
+		t.Run(p.name, func(t *testing.T) {
+			t.Parallel()
+			emu := newEmulator(t, testkit.EmulatorOptions{})
+			emu.Seed("dev-a", fnName, oldZip(t))
+			for _, path := range []string{testkit.PathBatchCreate, testkit.PathBatchUpdate} {
+				emu.Inject(emulator.Fault{Path: path, Errcode: -1})
+			}
+			emu.Inject(emulator.Fault{Action: "CreateFunction", ErrorCode: "InternalError"})
+			emu.Inject(emulator.Fault{Action: "UpdateFunctionCode", ErrorCode: "InternalError"})
 
-	out := runCLI(t.Context(), deployArgs(h, helloCopy(t), envs3, "--dry-run"), nil)
-	res := decodeResults(t, out)
+			in := p.inputs(emu).With("function-name", fnName, "path", helloCopy(t), "envs", strings.Join(envs3, ","),
+				"dry-run", "true", "json", "true")
+			o := testkit.CLI(t, nil, in.Args()...)
+			res := jsonResults(t, o, false)
 
-	if out.code != 0 {
-		t.Errorf("exit status %d, want 0 for a dry run", out.code)
+			if o.Code != 0 {
+				t.Errorf("exit status %d, want 0 for a dry run", o.Code)
+			}
+			if len(res) != len(envs3) {
+				t.Fatalf("got %d results, want %d: %s", len(res), len(envs3), summarize(res))
+			}
+			// The plan names the vendor call it would make.
+			update, create := "would batchuploadscfcode", "would batchuploadscf "
+			if p.name == "tencentcloud" {
+				update, create = "would UpdateFunctionCode", "would CreateFunction"
+			}
+			wantDetail := []string{update, create, create}
+			for i, r := range res {
+				if r.Action != result.Planned || !strings.Contains(r.Detail, wantDetail[i]) {
+					t.Errorf("%s: %s (%q), want planned (%q)", r.Env, r.Action, r.Detail, wantDetail[i])
+				}
+			}
+			if n := emu.Writes(); n != 0 {
+				t.Errorf("a dry run sent %d write calls, want 0", n)
+			}
+			if len(emu.Calls()) == 0 {
+				t.Errorf("a dry run probes the envs, yet the API got no call")
+			}
+			if fn, _ := emu.Function("dev-a", fnName); fn.Version != 1 {
+				t.Errorf("dev-a is at version %d after a dry run, want 1", fn.Version)
+			}
+			checkNoSecret(t, o, emuToken, emu.SecretKey())
+		})
 	}
-	if len(res) != len(envs3) {
-		t.Fatalf("got %d results, want %d: %s", len(res), len(envs3), summarize(res))
-	}
-	wantDetail := []string{"would update", "would create", "would create"}
-	for i, r := range res {
-		if r.Action != result.Planned || !strings.Contains(r.Detail, wantDetail[i]) {
-			t.Errorf("%s: %s (%q), want planned (%q)", r.Env, r.Action, r.Detail, wantDetail[i])
-		}
-	}
-	if n := h.emu.Writes(); n != 0 {
-		t.Errorf("a dry run sent %d write calls, want 0", n)
-	}
-	if fn, _ := h.emu.Function("dev-a", fnName); fn.Version != 1 {
-		t.Errorf("dev-a is at version %d after a dry run, want 1", fn.Version)
-	}
-	checkNoSecret(t, out)
 }

@@ -1,179 +1,172 @@
 package e2e
 
 import (
-	"archive/zip"
-	"bytes"
-	"context"
-	"encoding/json"
-	"net/http"
-	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
+	"time"
 
 	"github.com/wxcloud-deploy/wxcloud-deploy/internal/cli"
 	"github.com/wxcloud-deploy/wxcloud-deploy/internal/emulator"
 	"github.com/wxcloud-deploy/wxcloud-deploy/internal/result"
+	"github.com/wxcloud-deploy/wxcloud-deploy/internal/testkit"
 )
 
+// The real webhook payloads (testdata/events at the repository root) fix
+// what the fake GitHub serves: the pull_request payload is PR #2 of
+// Codertocat/Hello-World at this head commit.
 const (
-	fnName = "hello"
-	// testToken is distinctive so that a leak into any output is easy to spot.
-	testToken = "e2e-tok-Qv81xZr3Lm"
+	prOwner   = "Codertocat"
+	prRepo    = "Hello-World"
+	prNumber  = 2
+	prHeadSHA = "ec26c3e57ca3a959ca5aad62de7213c562f8c821"
+	// mergeSHA is GITHUB_SHA of a pull_request run: the merge commit nobody
+	// pushed, which the summary and comment must not name.
+	mergeSHA = "9f1d2c3b4a5e6f708192a3b4c5d6e7f809a1b2c3"
 
-	pathBatchCreate = "/componenttcb/batchuploadscf"
-	pathBatchUpdate = "/componenttcb/batchuploadscfcode"
-	pathDownload    = "/tcb/downloadfunction"
-	pathInvoke      = "/tcb/invokecloudfunction"
+	workflowName = "deploy"
+	jobName      = "functions"
+	serverURL    = "https://github.com"
+	runID        = "4242"
+
+	fnName = "hello"
+	// emuToken is the token the emulator accepts as every kind: distinctive,
+	// so a leak is easy to spot, and hunted for in every output.
+	emuToken = "emu-accepted-token-3c5e"
+	ghToken  = "ghs_plain_test_token"
 )
 
-// helloSrc is the repository's sample function.
-var helloSrc = filepath.Join("..", "..", "testdata", "functions", "hello")
+var envs3 = []string{"dev-a", "dev-b", "dev-c"}
 
-// copyDir copies the regular files of src (one level: the sample function is flat).
-func copyDir(t *testing.T, src, dst string) {
+// newEmulator is the suite's emulator: echo mode, emuToken, and Tencent
+// Cloud functions that settle fast (the wait phase still runs once).
+func newEmulator(t *testing.T, opts testkit.EmulatorOptions) *testkit.Emulator {
 	t.Helper()
-	entries, err := os.ReadDir(src)
-	if err != nil {
-		t.Fatalf("reading the sample function: %v", err)
+	if opts.Token == "" {
+		opts.Token = emuToken
 	}
-	if err := os.MkdirAll(dst, 0o755); err != nil {
-		t.Fatal(err)
+	if opts.StatusDelay == 0 {
+		opts.StatusDelay = 20 * time.Millisecond
 	}
-	for _, e := range entries {
-		if !e.Type().IsRegular() {
-			continue
-		}
-		data, err := os.ReadFile(filepath.Join(src, e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dst, e.Name()), data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	return testkit.NewEmulator(t, opts)
 }
 
-// helloCopy returns a private copy of the sample function, so a test that
-// deploys it cannot be disturbed by another touching the repository's copy.
+// newPRGitHub is the fake GitHub serving the pull_request payload's PR.
+func newPRGitHub(t *testing.T) *testkit.GitHub {
+	return testkit.NewGitHub(t, testkit.GitHubOptions{Owner: prOwner, Repo: prRepo, PR: prNumber})
+}
+
+// job is one simulated GitHub Actions job step: a workspace with the
+// sample function at hello/, the runner's variables, and the fakes on both
+// sides.
+type job struct {
+	t   *testing.T
+	ws  *testkit.Workspace
+	emu *testkit.Emulator
+	gh  *testkit.GitHub
+	env map[string]string
+}
+
+// newJob prepares a job triggered by event (a payload under
+// testdata/events) whose inputs deploy hello to dev-a1 and dev-b2 through
+// the WeChat API (provider auto, the emulator's token as both tokens).
+func newJob(t *testing.T, event string) *job {
+	t.Helper()
+	j := &job{t: t, ws: testkit.NewWorkspace(t), emu: newEmulator(t, testkit.EmulatorOptions{}), gh: newPRGitHub(t)}
+	j.ws.Hello(fnName)
+	repo := prOwner + "/" + prRepo
+	if event == "workflow_dispatch" {
+		repo = "octo-org/octo-repo" // that payload's repository
+	}
+	j.env = map[string]string{
+		"GITHUB_ACTIONS":    "true",
+		"GITHUB_WORKSPACE":  j.ws.Dir,
+		"GITHUB_EVENT_NAME": event,
+		"GITHUB_EVENT_PATH": testkit.EventPath(t, event),
+		"GITHUB_REPOSITORY": repo,
+		"GITHUB_SHA":        mergeSHA,
+		"GITHUB_SERVER_URL": serverURL,
+		"GITHUB_API_URL":    j.gh.URL,
+		"GITHUB_RUN_ID":     runID,
+		"GITHUB_WORKFLOW":   workflowName,
+		"GITHUB_JOB":        jobName,
+	}
+	in := j.emu.WeChat().With("provider", "",
+		"function-name", fnName, "path", fnName, "envs", "dev-a1,dev-b2",
+		"github-token", ghToken, "retries", "0", "timeout", "10s")
+	for k, v := range in.Env() {
+		j.env[k] = v
+	}
+	return j
+}
+
+// set sets inputs and variables; "" makes one absent.
+func (j *job) set(kv ...string) *job {
+	for i := 0; i+1 < len(kv); i += 2 {
+		j.env[kv[i]] = kv[i+1]
+	}
+	return j
+}
+
+func (j *job) run() testkit.Outcome {
+	j.t.Helper()
+	return testkit.Action(j.t, j.env)
+}
+
+// deployArgs is a --json deploy of dir to envs through the WeChat API of
+// emu, with retries and a short timeout, for the fault and cancel cases;
+// kv are further inputs (name, value, …).
+func deployArgs(emu *testkit.Emulator, dir string, envs []string, kv ...string) []string {
+	return emu.WeChat().With("function-name", fnName, "path", dir, "envs", strings.Join(envs, ","),
+		"retries", "3", "timeout", "300ms", "json", "true").With(kv...).Args()
+}
+
+// helloCopy is a private copy of the sample function.
 func helloCopy(t *testing.T) string {
 	t.Helper()
-	dir := filepath.Join(t.TempDir(), fnName)
-	copyDir(t, helloSrc, dir)
-	return dir
+	return testkit.NewWorkspace(t).Hello(fnName)
 }
 
-// harness is one emulator behind a real loopback HTTP server.
-type harness struct {
-	emu *emulator.Server
-	srv *httptest.Server
+// oldZip is another version of the function, for envs where it exists.
+func oldZip(t *testing.T) []byte {
+	return testkit.Zip(t, map[string]string{"index.js": "exports.main = async () => ({ version: 'old' });\n"})
 }
 
-// newHarness starts an emulator in echo mode (no node: fast and deterministic).
-// wrap, when set, sits in front of it to misbehave in ways Fault cannot express.
-func newHarness(t *testing.T, wrap func(http.Handler) http.Handler) *harness {
+// packZip builds dir's zip exactly as deploy will, through the pack command.
+func packZip(t *testing.T, dir string) []byte {
 	t.Helper()
-	emu := emulator.New(emulator.Options{Token: testToken, Node: "-"})
-	var h http.Handler = emu
-	if wrap != nil {
-		h = wrap(h)
+	out := dir + ".zip"
+	if o := testkit.CLI(t, nil, "pack", "--function-name", fnName, "--path", dir, "--output", out); o.Code != cli.ExitOK {
+		t.Fatalf("pack: %v", o)
 	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	return &harness{emu: emu, srv: srv}
+	data := testkit.ReadFile(t, out)
+	return []byte(data)
 }
 
-// callsTo counts the requests the emulator received on path.
-func (h *harness) callsTo(path string) int {
-	n := 0
-	for _, c := range h.emu.Calls() {
-		if c.Path == path {
-			n++
-		}
-	}
-	return n
-}
-
-// outcome is what one run of the program produced.
-type outcome struct {
-	code           int
-	stdout, stderr string
-}
-
-// lockedBuffer lets a test read output while the program may still write.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// envFunc turns a map into a getenv: nothing of the host's environment leaks
-// into a run.
-func envFunc(env map[string]string) func(string) string {
-	return func(k string) string { return env[k] }
-}
-
-// runCLI runs cli.Main in-process.
-func runCLI(ctx context.Context, args []string, env map[string]string) outcome {
-	var stdout, stderr lockedBuffer
-	code := cli.Main(ctx, args, envFunc(env), &stdout, &stderr)
-	return outcome{code: code, stdout: stdout.String(), stderr: stderr.String()}
-}
-
-// deployArgs is the fault suite's command line against h.
-func deployArgs(h *harness, dir string, envs []string, extra ...string) []string {
-	args := []string{"deploy",
-		"--function-name", fnName,
-		"--path", dir,
-		"--envs", strings.Join(envs, ","),
-		"--api-base-url", h.srv.URL,
-		"--access-token", testToken,
-		"--retries", "3",
-		"--timeout", "300ms",
-		"--json",
-	}
-	return append(args, extra...)
-}
-
-// decodeResults parses the --json output: a bare array of results.
-func decodeResults(t *testing.T, out outcome) []result.Result {
+// jsonResults decodes --json's stdout.
+func jsonResults(t *testing.T, o testkit.Outcome, invoke bool) []result.Result {
 	t.Helper()
-	var res []result.Result
-	if err := json.Unmarshal([]byte(out.stdout), &res); err != nil {
-		t.Fatalf("--json output is not a results array: %v\nstdout:\n%s\nstderr:\n%s", err, out.stdout, out.stderr)
+	if o.Stdout == "" {
+		t.Fatalf("no results on stdout:\n%v", o)
 	}
-	return res
+	return testkit.Results(t, o.Stdout, invoke)
 }
 
-var sha256Hex = regexp.MustCompile(`^[0-9a-f]{64}$`)
+var hexSHA256 = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
 // checkTruthful is the suite's invariant: the results and the exit status
-// agree with what the emulator actually holds.
+// agree with what the emulator holds.
 //
 //   - one result per requested env, in input order, for the one function;
 //   - created/updated/unchanged: the env holds the function with exactly the
-//     reported SHA-256 (the package every result names);
+//     reported SHA-256 (the one package every result names);
 //   - failed/rolled_back: a non-empty reason;
 //   - exit 0 exactly when every pair succeeded, otherwise 1 (2 is for bad
 //     input and would mean the run lied about sending nothing).
-func checkTruthful(t *testing.T, emu *emulator.Server, envs []string, out outcome, res []result.Result) {
+func checkTruthful(t *testing.T, emu *emulator.Server, envs []string, o testkit.Outcome, res []result.Result) {
 	t.Helper()
 	if len(res) != len(envs) {
-		t.Errorf("got %d results for %d envs %v: %+v", len(res), len(envs), envs, res)
+		t.Errorf("got %d results for %d envs %v: %s", len(res), len(envs), envs, summarize(res))
 	}
 	allOK := len(res) > 0
 	pkgSHA := ""
@@ -184,7 +177,7 @@ func checkTruthful(t *testing.T, emu *emulator.Server, envs []string, out outcom
 		if r.Function != fnName {
 			t.Errorf("result %d is for function %q, want %q", i, r.Function, fnName)
 		}
-		if !sha256Hex.MatchString(r.SHA256) {
+		if !hexSHA256.MatchString(r.SHA256) {
 			t.Errorf("%s@%s: sha256 %q is not a hex SHA-256", r.Function, r.Env, r.SHA256)
 		}
 		if pkgSHA == "" {
@@ -221,21 +214,27 @@ func checkTruthful(t *testing.T, emu *emulator.Server, envs []string, out outcom
 	if allOK {
 		want = cli.ExitOK
 	}
-	if out.code != want {
-		t.Errorf("exit status %d, want %d for results %s", out.code, want, summarize(res))
+	if o.Code != want {
+		t.Errorf("exit status %d, want %d for results %s", o.Code, want, summarize(res))
 	}
-	checkNoSecret(t, out)
+	checkNoSecret(t, o, emuToken)
 }
 
-// checkNoSecret: the token must appear nowhere the user can see. The
-// ::add-mask:: command is the one place it must appear: it is how the runner
-// learns what to hide, and the runner never shows that line.
-func checkNoSecret(t *testing.T, out outcome) {
+// checkNoSecret: no secret appears where a user can see it. The
+// ::add-mask:: lines are the one place it must appear: they are how the
+// runner learns what to hide, and it never shows them.
+func checkNoSecret(t *testing.T, o testkit.Outcome, secrets ...string) {
 	t.Helper()
-	for name, text := range map[string]string{"stdout": out.stdout, "stderr": out.stderr} {
-		for _, line := range strings.Split(text, "\n") {
-			if strings.Contains(line, testToken) && !strings.HasPrefix(line, "::add-mask::") {
-				t.Errorf("the access token leaked into %s: %q", name, line)
+	places := map[string]string{
+		"stdout":          testkit.WithoutMasks(o.Stdout),
+		"stderr":          o.Stderr,
+		"GITHUB_OUTPUT":   o.OutputFile,
+		"the job summary": o.Summary,
+	}
+	for where, text := range places {
+		for _, s := range secrets {
+			if s != "" && strings.Contains(text, s) {
+				t.Errorf("%s contains the secret %q", where, s)
 			}
 		}
 	}
@@ -251,38 +250,4 @@ func summarize(res []result.Result) string {
 		parts = append(parts, s)
 	}
 	return "[" + strings.Join(parts, "; ") + "]"
-}
-
-// oldZip is a different version of the function, for envs where it already
-// exists.
-func oldZip(t *testing.T) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	w, err := zw.Create("index.js")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.Write([]byte("exports.main = async () => ({ version: 'old' });\n")); err != nil {
-		t.Fatal(err)
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
-// packZip builds dir's zip exactly as deploy will, through the pack command.
-func packZip(t *testing.T, dir string) []byte {
-	t.Helper()
-	out := filepath.Join(t.TempDir(), "pkg.zip")
-	o := runCLI(t.Context(), []string{"pack", "--function-name", fnName, "--path", dir, "--output", out}, nil)
-	if o.code != cli.ExitOK {
-		t.Fatalf("pack exited %d: %s", o.code, o.stderr)
-	}
-	data, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return data
 }

@@ -12,13 +12,13 @@ import (
 	"github.com/wxcloud-deploy/wxcloud-deploy/internal/cli"
 )
 
-// TestMain lets the test binary double as the wxcloud-deploy command that the
-// scripts run, wired like main.go.
+// TestMain lets the test binary double as the wxcloud-deploy command that
+// the scripts run, wired like main.go.
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"wxcloud-deploy": func() {
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-			code := cli.Main(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+			code := cli.Main(ctx, os.Args[1:], os.Environ(), os.Stdout, os.Stderr)
 			stop()
 			os.Exit(code)
 		},
@@ -32,5 +32,11 @@ func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		RequireExplicitExec: true,
+		Setup: func(env *testscript.Env) error {
+			// Under -race every command that exits 0 would otherwise wait
+			// a second for late race reports (GORACE's atexit_sleep_ms).
+			env.Setenv("GORACE", "atexit_sleep_ms=0")
+			return nil
+		},
 	})
 }

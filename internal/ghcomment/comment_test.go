@@ -1,13 +1,15 @@
-package ghcomment
+package ghcomment_test
 
 import (
 	"context"
 	"errors"
-	"net/http"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wxcloud-deploy/wxcloud-deploy/internal/ghcomment"
+	"github.com/wxcloud-deploy/wxcloud-deploy/internal/testkit"
 )
 
 const (
@@ -15,8 +17,22 @@ const (
 	testMarker = "<!-- wxcloud-deploy: CI/deploy -->"
 )
 
-func prEvent() *Event {
-	return &Event{Name: "pull_request", PRNumber: 7, HeadSHA: "abc", Owner: "octo", Repo: "mini"}
+func prEvent() *ghcomment.Event {
+	return &ghcomment.Event{Name: "pull_request", PRNumber: 7, HeadSHA: "abc", Owner: "octo", Repo: "mini"}
+}
+
+// by is a seeded comment's author and body.
+type by struct{ login, body string }
+
+// newFake serves pull request octo/mini#7 two comments a page, so that a
+// few comments span pages. self is the token's login ("" for GITHUB_TOKEN).
+func newFake(t *testing.T, prefix, self string, comments ...by) *testkit.GitHub {
+	t.Helper()
+	g := testkit.NewGitHub(t, testkit.GitHubOptions{Owner: "octo", Repo: "mini", PR: 7, Prefix: prefix, PageSize: 2, Self: self})
+	for _, c := range comments {
+		g.Seed(c.login, c.body)
+	}
+	return g
 }
 
 // people's comments, by authors that are not the token's.
@@ -30,57 +46,61 @@ func people(bodies ...string) []by {
 
 func TestUpsertCreatesWhenNoPageHasTheMarker(t *testing.T) {
 	t.Parallel()
-	f, srv := newFake(t, "", people("lgtm", "nit: <!-- other-bot -->", "ping", "ship it", "one more")...)
-	gh, err := NewClient(testToken, srv.URL, srv.Client())
+	f := newFake(t, "", "", people("lgtm", "nit: <!-- other-bot -->", "ping", "ship it", "one more")...)
+	gh, err := ghcomment.NewClient(testToken, f.URL, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	url, created, err := Upsert(context.Background(), gh, prEvent(), testMarker, testMarker+"\nfirst run")
+	url, created, err := ghcomment.Upsert(context.Background(), gh, prEvent(), testMarker, testMarker+"\nfirst run")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !created || f.creates != 1 || f.edits != 0 {
-		t.Fatalf("created=%v creates=%d edits=%d, want one new comment", created, f.creates, f.edits)
+	creates, edits := f.Count(testkit.CreateComment), f.Count(testkit.EditComment)
+	if !created || creates != 1 || edits != 0 {
+		t.Fatalf("created=%v creates=%d edits=%d, want one new comment", created, creates, edits)
 	}
-	if !slices.Equal(f.pages, []int{1, 2, 3}) {
-		t.Errorf("listed pages %v, want all of 1 2 3 before creating", f.pages)
+	if pages := f.Pages(); !slices.Equal(pages, []int{1, 2, 3}) {
+		t.Errorf("listed pages %v, want all of 1 2 3 before creating", pages)
 	}
-	if f.perPage[0] != "100" {
-		t.Errorf("per_page = %q, want 100", f.perPage[0])
-	}
-	if want := f.comments[len(f.comments)-1].URL; url != want {
+	comments := f.Comments()
+	if want := comments[len(comments)-1].URL; url != want {
 		t.Errorf("url = %q, want %q", url, want)
 	}
-	for _, a := range f.auth {
-		if a != "Bearer "+testToken {
-			t.Errorf("Authorization = %q, want the token as a bearer token", a)
+	for _, rq := range f.Requests() {
+		if rq.Endpoint == testkit.ListComments && rq.PerPage != "100" {
+			t.Errorf("per_page = %q, want 100", rq.PerPage)
+		}
+		if rq.Auth != "Bearer "+testToken {
+			t.Errorf("%s: Authorization = %q, want the token as a bearer token", rq.Endpoint, rq.Auth)
 		}
 	}
 }
 
 func TestUpsertEditsOwnCommentOnPage2Of3(t *testing.T) {
 	t.Parallel()
-	f, srv := newFake(t, "", append(people("lgtm", "ping", "thanks"),
-		by{ActionsBot, testMarker + "\nold table"}, by{"octocat", "later"}, by{"octocat", "even later"})...)
-	gh, err := NewClient(testToken, srv.URL, srv.Client())
+	f := newFake(t, "", "", append(people("lgtm", "ping", "thanks"),
+		by{ghcomment.ActionsBot, testMarker + "\nold table"}, by{"octocat", "later"}, by{"octocat", "even later"})...)
+	gh, err := ghcomment.NewClient(testToken, f.URL, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	url, created, err := Upsert(context.Background(), gh, prEvent(), testMarker, testMarker+"\nnew table")
+	url, created, err := ghcomment.Upsert(context.Background(), gh, prEvent(), testMarker, testMarker+"\nnew table")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if created || f.edits != 1 || f.creates != 0 {
-		t.Fatalf("created=%v creates=%d edits=%d, want the old comment edited", created, f.creates, f.edits)
+	creates, edits := f.Count(testkit.CreateComment), f.Count(testkit.EditComment)
+	if created || edits != 1 || creates != 0 {
+		t.Fatalf("created=%v creates=%d edits=%d, want the old comment edited", created, creates, edits)
 	}
-	if f.comments[3].Body != testMarker+"\nnew table" {
-		t.Errorf("comment 4 = %q, want the new body", f.comments[3].Body)
+	comments := f.Comments()
+	if comments[3].Body != testMarker+"\nnew table" {
+		t.Errorf("comment 4 = %q, want the new body", comments[3].Body)
 	}
-	if url != f.comments[3].URL {
-		t.Errorf("url = %q, want %q", url, f.comments[3].URL)
+	if url != comments[3].URL {
+		t.Errorf("url = %q, want %q", url, comments[3].URL)
 	}
-	if !slices.Equal(f.pages, []int{1, 2}) {
-		t.Errorf("listed pages %v, want 1 2 (stop once found)", f.pages)
+	if pages := f.Pages(); !slices.Equal(pages, []int{1, 2}) {
+		t.Errorf("listed pages %v, want 1 2 (stop once found)", pages)
 	}
 }
 
@@ -96,7 +116,7 @@ func TestUpsertNeverEditsSomeoneElsesComment(t *testing.T) {
 	}{
 		{"GITHUB_TOKEN (GET /user refused): a user's comment", "", []string{"mallory"}},
 		{"GITHUB_TOKEN: another bot's comment", "", []string{"evil-app[bot]"}},
-		{"a personal token: the Actions bot's comment is not ours", "deploy-bot", []string{ActionsBot, "mallory"}},
+		{"a personal token: the Actions bot's comment is not ours", "deploy-bot", []string{ghcomment.ActionsBot, "mallory"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -105,29 +125,30 @@ func TestUpsertNeverEditsSomeoneElsesComment(t *testing.T) {
 			for _, a := range tt.authors {
 				seed = append(seed, by{a, testMarker + "\nplanted by " + a})
 			}
-			f, srv := newFake(t, "", seed...)
-			f.self = tt.self
-			gh, err := NewClient(testToken, srv.URL, srv.Client())
+			f := newFake(t, "", tt.self, seed...)
+			gh, err := ghcomment.NewClient(testToken, f.URL, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, created, err := Upsert(context.Background(), gh, prEvent(), testMarker, "run 1")
+			_, created, err := ghcomment.Upsert(context.Background(), gh, prEvent(), testMarker, "run 1")
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !created || f.edits != 0 {
-				t.Fatalf("created=%v edits=%d: someone else's comment was edited", created, f.edits)
+			if edits := f.Count(testkit.EditComment); !created || edits != 0 {
+				t.Fatalf("created=%v edits=%d: someone else's comment was edited", created, edits)
 			}
+			comments := f.Comments()
 			for i, a := range tt.authors {
-				if f.comments[i].Body != testMarker+"\nplanted by "+a {
-					t.Errorf("%s's comment was changed to %q", a, f.comments[i].Body)
+				if comments[i].Body != testMarker+"\nplanted by "+a {
+					t.Errorf("%s's comment was changed to %q", a, comments[i].Body)
 				}
 			}
 			// The next run finds the comment the token wrote.
-			if _, created, err := Upsert(context.Background(), gh, prEvent(), testMarker, "run 2"); err != nil || created {
+			if _, created, err := ghcomment.Upsert(context.Background(), gh, prEvent(), testMarker, "run 2"); err != nil || created {
 				t.Errorf("run 2: created=%v err=%v, want our own comment edited", created, err)
 			}
-			if got := f.comments[len(f.comments)-1]; got.Body != testMarker+"\nrun 2" || got.User.Login != f.author() {
+			comments = f.Comments()
+			if got := comments[len(comments)-1]; got.Body != testMarker+"\nrun 2" || got.Author != f.Author() {
 				t.Errorf("our comment = %+v", got)
 			}
 		})
@@ -136,22 +157,20 @@ func TestUpsertNeverEditsSomeoneElsesComment(t *testing.T) {
 
 func TestUpsertTwiceKeepsOneComment(t *testing.T) {
 	t.Parallel()
-	f, srv := newFake(t, "", people("lgtm", "ping", "thanks")...)
-	gh, err := NewClient(testToken, srv.URL, srv.Client())
+	f := newFake(t, "", "", people("lgtm", "ping", "thanks")...)
+	gh, err := ghcomment.NewClient(testToken, f.URL, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
 	// The body lacks the marker: Upsert must add it or run 2 would not find run 1's comment.
-	url1, created1, err := Upsert(ctx, gh, prEvent(), testMarker, "run 1")
+	url1, created1, err := ghcomment.Upsert(ctx, gh, prEvent(), testMarker, "run 1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.mu.Lock()
-	f.add("octocat", "a reviewer's comment")
-	f.add("octocat", "another")
-	f.mu.Unlock()
-	url2, created2, err := Upsert(ctx, gh, prEvent(), testMarker, "run 2")
+	f.Seed("octocat", "a reviewer's comment")
+	f.Seed("octocat", "another")
+	url2, created2, err := ghcomment.Upsert(ctx, gh, prEvent(), testMarker, "run 2")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +178,7 @@ func TestUpsertTwiceKeepsOneComment(t *testing.T) {
 		t.Errorf("run 1 created=%v %s, run 2 created=%v %s: want create then edit of the same comment", created1, url1, created2, url2)
 	}
 	n := 0
-	for _, c := range f.comments {
+	for _, c := range f.Comments() {
 		if strings.Contains(c.Body, testMarker) {
 			n++
 			if c.Body != testMarker+"\nrun 2" {
@@ -177,29 +196,29 @@ func TestSelf(t *testing.T) {
 	tests := []struct {
 		name    string
 		self    string
-		fail    func(http.ResponseWriter)
+		status  int // GET /user answers this status with msg (0: as GitHub does)
+		msg     string
 		want    string
 		wantErr string
 	}{
-		{"a user's token", "deploy-bot", nil, "deploy-bot", ""},
-		{"GITHUB_TOKEN: 403", "", nil, ActionsBot, ""},
-		{"401", "", answer(401, "Bad credentials", nil), ActionsBot, ""},
-		{"404 (GHES without the endpoint)", "", answer(404, "Not Found", nil), ActionsBot, ""},
-		{"a 500 is not a guess", "", answer(500, "Server Error", nil), "", "GET /user"},
+		{"a user's token", "deploy-bot", 0, "", "deploy-bot", ""},
+		{"GITHUB_TOKEN: 403", "", 0, "", ghcomment.ActionsBot, ""},
+		{"401", "", 401, "Bad credentials", ghcomment.ActionsBot, ""},
+		{"404 (GHES without the endpoint)", "", 404, "Not Found", ghcomment.ActionsBot, ""},
+		{"a 500 is not a guess", "", 500, "Server Error", "", "GET /user"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			f, srv := newFake(t, "")
-			f.self = tt.self
-			if tt.fail != nil {
-				f.fail["USER"] = tt.fail
+			f := newFake(t, "", tt.self)
+			if tt.status != 0 {
+				f.Fail(testkit.GetUser, tt.status, tt.msg, nil)
 			}
-			gh, err := NewClient(testToken, srv.URL, srv.Client())
+			gh, err := ghcomment.NewClient(testToken, f.URL, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := Self(context.Background(), gh)
+			got, err := ghcomment.Self(context.Background(), gh)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("err = %v, want %q", err, tt.wantErr)
@@ -218,25 +237,29 @@ func TestSelf(t *testing.T) {
 // comment a few seconds after a cancel). No retry or wait outlives ctx.
 func TestUpsertBoundedByContext(t *testing.T) {
 	t.Parallel()
-	for _, stallAt := range []string{"USER", "GET", "POST", "PATCH"} {
-		t.Run(stallAt, func(t *testing.T) {
+	for _, stallAt := range []testkit.Endpoint{testkit.GetUser, testkit.ListComments, testkit.CreateComment, testkit.EditComment} {
+		t.Run(string(stallAt), func(t *testing.T) {
 			t.Parallel()
-			// Our comment exists, so that PATCH is reached too.
-			f, srv := newFake(t, "", by{"deploy-bot", testMarker + "\nold"})
-			f.self = "deploy-bot"
-			if stallAt == "POST" {
-				f.comments = nil
+			// Our comment exists, so that PATCH is reached too; not for
+			// POST, which is reached only when there is none.
+			var seed []by
+			if stallAt != testkit.CreateComment {
+				seed = append(seed, by{"deploy-bot", testMarker + "\nold"})
 			}
-			gh, err := NewClient(testToken, srv.URL, srv.Client())
+			f := newFake(t, "", "deploy-bot", seed...)
+			gh, err := ghcomment.NewClient(testToken, f.URL, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			f.stallOn = stallAt
+			f.Stall(stallAt)
 			ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 			defer cancel()
-			_, _, err = Upsert(ctx, gh, prEvent(), testMarker, "body")
+			_, _, err = ghcomment.Upsert(ctx, gh, prEvent(), testMarker, "body")
 			if !errors.Is(err, context.DeadlineExceeded) {
 				t.Fatalf("err = %v, want the deadline", err)
+			}
+			if f.Count(stallAt) != 1 {
+				t.Errorf("%s was not reached: requests %+v", stallAt, f.Requests())
 			}
 			if strings.Contains(err.Error(), testToken) {
 				t.Errorf("error leaks the token: %v", err)
@@ -249,34 +272,36 @@ func TestUpsertErrors(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name       string
-		method     string
-		fail       func(http.ResponseWriter)
+		endpoint   testkit.Endpoint
+		status     int
+		msg        string
+		headers    map[string]string
 		wantStatus int // 0: not a *PermissionError
 	}{
-		{"403 on create (read-only token)", http.MethodPost, answer(403, "Resource not accessible by integration", nil), 403},
-		{"404 on list (token cannot see the repo)", http.MethodGet, answer(404, "Not Found", nil), 404},
-		{"401 bad credentials", http.MethodGet, answer(401, "Bad credentials", nil), 401},
-		{"403 rate limit is not a permission problem", http.MethodGet,
-			answer(403, "API rate limit exceeded", map[string]string{"X-RateLimit-Remaining": "0", "X-RateLimit-Limit": "60"}), 0},
-		{"500 is a plain error", http.MethodGet, answer(500, "Server Error", nil), 0},
+		{"403 on create (read-only token)", testkit.CreateComment, 403, "Resource not accessible by integration", nil, 403},
+		{"404 on list (token cannot see the repo)", testkit.ListComments, 404, "Not Found", nil, 404},
+		{"401 bad credentials", testkit.ListComments, 401, "Bad credentials", nil, 401},
+		{"403 rate limit is not a permission problem", testkit.ListComments, 403, "API rate limit exceeded",
+			map[string]string{"X-RateLimit-Remaining": "0", "X-RateLimit-Limit": "60"}, 0},
+		{"500 is a plain error", testkit.ListComments, 500, "Server Error", nil, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			f, srv := newFake(t, "", people("lgtm")...)
-			f.fail[tt.method] = tt.fail
-			gh, err := NewClient(testToken, srv.URL, srv.Client())
+			f := newFake(t, "", "", people("lgtm")...)
+			f.Fail(tt.endpoint, tt.status, tt.msg, tt.headers)
+			gh, err := ghcomment.NewClient(testToken, f.URL, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, _, err = Upsert(context.Background(), gh, prEvent(), testMarker, "body")
+			_, _, err = ghcomment.Upsert(context.Background(), gh, prEvent(), testMarker, "body")
 			if err == nil {
 				t.Fatal("Upsert succeeded against a refusing server")
 			}
 			if strings.Contains(err.Error(), testToken) {
 				t.Errorf("error leaks the token: %v", err)
 			}
-			var pe *PermissionError
+			var pe *ghcomment.PermissionError
 			isPerm := errors.As(err, &pe)
 			if tt.wantStatus == 0 {
 				if isPerm {
@@ -298,15 +323,15 @@ func TestUpsertErrors(t *testing.T) {
 
 func TestUpsertRejects(t *testing.T) {
 	t.Parallel()
-	_, srv := newFake(t, "")
-	gh, err := NewClient(testToken, srv.URL, srv.Client())
+	f := newFake(t, "", "")
+	gh, err := ghcomment.NewClient(testToken, f.URL, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	push := &Event{Name: "push", Owner: "octo", Repo: "mini"}
+	push := &ghcomment.Event{Name: "push", Owner: "octo", Repo: "mini"}
 	tests := []struct {
 		name   string
-		ev     *Event
+		ev     *ghcomment.Event
 		marker string
 		want   string
 	}{
@@ -317,7 +342,7 @@ func TestUpsertRejects(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			_, _, err := Upsert(context.Background(), gh, tt.ev, tt.marker, "body")
+			_, _, err := ghcomment.Upsert(context.Background(), gh, tt.ev, tt.marker, "body")
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("err = %v, want %q", err, tt.want)
 			}
@@ -330,16 +355,16 @@ func TestEnterpriseBaseURL(t *testing.T) {
 	for _, suffix := range []string{"/api/v3", "/api/v3/"} {
 		t.Run(suffix, func(t *testing.T) {
 			t.Parallel()
-			f, srv := newFake(t, "/api/v3", people("lgtm")...)
-			gh, err := NewClient(testToken, srv.URL+suffix, srv.Client())
+			f := newFake(t, "/api/v3", "", people("lgtm")...)
+			gh, err := ghcomment.NewClient(testToken, strings.TrimSuffix(f.URL, "/api/v3")+suffix, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, created, err := Upsert(context.Background(), gh, prEvent(), testMarker, "body"); err != nil || !created {
+			if _, created, err := ghcomment.Upsert(context.Background(), gh, prEvent(), testMarker, "body"); err != nil || !created {
 				t.Fatalf("created=%v err=%v", created, err)
 			}
-			if f.creates != 1 || f.users != 1 {
-				t.Errorf("creates = %d, GET /user = %d under /api/v3", f.creates, f.users)
+			if creates, users := f.Count(testkit.CreateComment), f.Count(testkit.GetUser); creates != 1 || users != 1 {
+				t.Errorf("creates = %d, GET /user = %d under /api/v3", creates, users)
 			}
 		})
 	}
@@ -362,7 +387,7 @@ func TestNewClient(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			gh, err := NewClient(tt.token, tt.apiURL, nil)
+			gh, err := ghcomment.NewClient(tt.token, tt.apiURL, nil)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("err = %v, want %q", err, tt.wantErr)
