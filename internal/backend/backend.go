@@ -40,11 +40,11 @@ type Backend interface {
 	// and returns one Outcome per env of req.Envs, in that order. It does not
 	// wait for the new code to be ready (WaitReady does).
 	Upload(ctx context.Context, req UploadRequest) []Outcome
-	// WaitReady returns when fn in env is ready to run what was uploaded last,
-	// or an error when the vendor says the deploy failed (a failed cloud
-	// dependency install) or ctx ends. A vendor with no readiness state
-	// returns nil at once.
-	WaitReady(ctx context.Context, fn, env string) error
+	// WaitReady returns when fn in env is ready to run want, the code just
+	// uploaded, as far as the vendor lets it be confirmed; or an error when
+	// the vendor says the deploy failed (a failed cloud dependency install),
+	// the code never shows up, or ctx ends.
+	WaitReady(ctx context.Context, fn, env string, want Zip) error
 
 	// Invoke runs fn in env once with req.Event.
 	Invoke(ctx context.Context, req InvokeRequest) (InvokeResult, error)

@@ -168,7 +168,7 @@ func (f *fake) apply(op backend.Op, env, fn string, zip []byte) error {
 	return nil
 }
 
-func (f *fake) WaitReady(ctx context.Context, fn, env string) error {
+func (f *fake) WaitReady(ctx context.Context, fn, env string, want backend.Zip) error {
 	f.record("wait " + env)
 	if err := ctx.Err(); err != nil {
 		return err

@@ -42,7 +42,7 @@ func (r *run) waitPhase(ctx context.Context) {
 		if cancelled(ctx, p) {
 			return
 		}
-		if err := r.be.WaitReady(ctx, p.fn.Name, p.env); err != nil {
+		if err := r.be.WaitReady(ctx, p.fn.Name, p.env, p.fn.Zip); err != nil {
 			if ctx.Err() != nil {
 				p.interrupted()
 				return
@@ -195,7 +195,7 @@ func (r *run) rollback(ctx context.Context, p *pair) {
 		err = outs[0].Err
 	}
 	if err == nil {
-		err = r.be.WaitReady(ctx, p.fn.Name, p.env)
+		err = r.be.WaitReady(ctx, p.fn.Name, p.env, p.backup.zip())
 	}
 	if err != nil {
 		if backend.KindOf(err) == backend.KindUnreachable || ctx.Err() != nil {

@@ -336,7 +336,7 @@ func (b *Backend) poll(ctx context.Context, action, fn, env string, done func(*g
 // WaitReady implements backend.Backend: GetFunction until Active. A
 // CreateFailed or UpdateFailed function is a failed deploy, with the
 // vendor's StatusReasons: a failed cloud npm install shows up here.
-func (b *Backend) WaitReady(ctx context.Context, fn, env string) error {
+func (b *Backend) WaitReady(ctx context.Context, fn, env string, _ backend.Zip) error {
 	return b.poll(ctx, "WaitReady", fn, env, func(f *getFunctionResponse) (bool, error) {
 		switch {
 		case f.Status == statusActive:

@@ -331,7 +331,7 @@ func TestWaitReady(t *testing.T) {
 			t.Parallel()
 			k := newKit(t, func(o *Options) { o.PollInterval = 2 * time.Second; o.ReadyTimeout = 10 * time.Second })
 			k.api.on("GetFunction", func(r apiRequest, n int) answer { return tt.statuses[min(n, len(tt.statuses))-1] })
-			err := k.b.WaitReady(context.Background(), "login", "dev-1")
+			err := k.b.WaitReady(context.Background(), "login", "dev-1", backend.Zip{})
 			if tt.want == backend.KindOther && err != nil || tt.want != backend.KindOther && backend.KindOf(err) != tt.want {
 				t.Fatalf("err = %v (kind %v), want kind %v", err, backend.KindOf(err), tt.want)
 			}
@@ -352,7 +352,7 @@ func TestWaitReadyStopsWithTheContext(t *testing.T) {
 	k := newKit(t, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	k.api.on("GetFunction", func(r apiRequest, n int) answer { cancel(); return fn("Updating", nil) })
-	err := k.b.WaitReady(ctx, "login", "dev-1")
+	err := k.b.WaitReady(ctx, "login", "dev-1", backend.Zip{})
 	if backend.KindOf(err) != backend.KindCancelled || !errors.Is(err, context.Canceled) {
 		t.Errorf("err = %v, want cancelled", err)
 	}

@@ -54,7 +54,7 @@ func (b *Backend) Configure(ctx context.Context, fn, env string, want backend.Se
 		if err := b.writeWhenSettled(ctx, c, &emptyResponse{}); err != nil {
 			return nil, err
 		}
-		if err := b.WaitReady(ctx, fn, env); err != nil {
+		if err := b.WaitReady(ctx, fn, env, backend.Zip{}); err != nil {
 			return lines, err
 		}
 	}

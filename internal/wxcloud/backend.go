@@ -170,7 +170,7 @@ func (b *Backend) uploadCall(ctx context.Context, req backend.UploadRequest, par
 // WaitReady returns nil at once: the seed pages give WeChat no readiness
 // state to poll (getscflist, which has one, is not among them). deploy's
 // smoke test waits out the not-ready answers instead (KindBusy).
-func (b *Backend) WaitReady(context.Context, string, string) error { return nil }
+func (b *Backend) WaitReady(context.Context, string, string, backend.Zip) error { return nil }
 
 // Invoke calls invokecloudfunction with the component token when
 // BatchInvoke, else the access token. A function that threw comes back with
