@@ -89,6 +89,9 @@ func (p *program) weChat(cfg *config.Config, transport *httpx.Transport) backend
 		// A platform holding only the component token invokes "on behalf,
 		// in batch"; with the authorizer's token it invokes as usual.
 		BatchInvoke: !w.HasAccess(),
+		// How long a batch upload may take to show in downloadfunction:
+		// the same patience as one request.
+		ReadyTimeout: cfg.Timeout,
 	})
 }
 

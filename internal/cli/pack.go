@@ -43,11 +43,12 @@ func (p *program) build(ctx context.Context, slices []deploy.Slice) (*built, int
 	errs := make([]error, len(slices))
 	forEach(len(slices), cfg.Concurrency, func(i int) {
 		t := cfg.Targets[slices[i].Target]
-		// Dir, not Shown: Shown is relative to the workspace, which need not
-		// be the working directory (--workspace, GITHUB_WORKSPACE).
-		pkg, err := pack.Build(ctx, pack.Options{Root: t.Dir, Files: cfg.Files, Entry: cfg.Entry, SizeLimit: cfg.SizeLimit})
+		// Read from Dir: Shown is relative to the workspace, which need not
+		// be the working directory (--workspace, GITHUB_WORKSPACE); messages
+		// name Shown.
+		pkg, err := pack.Build(ctx, pack.Options{Root: t.Dir, Shown: t.Shown, Files: cfg.Files, Entry: cfg.Entry, SizeLimit: cfg.SizeLimit})
 		if err != nil {
-			errs[i] = fmt.Errorf("function %q: %w", t.Name, &shownPaths{err: err, dir: t.Dir, shown: t.Shown})
+			errs[i] = fmt.Errorf("function %q: %w", t.Name, err)
 			return
 		}
 		b.pkgs[i] = pkg
@@ -94,23 +95,6 @@ func (p *program) pack(ctx context.Context) int {
 	}
 	return p.finish(ctx, run)
 }
-
-// shownPaths names a function's directory in pack's messages as the user
-// sees it (Target.Shown, relative to the workspace) although pack was given
-// the absolute Dir. The typed error stays reachable for fileOf.
-type shownPaths struct {
-	err        error
-	dir, shown string
-}
-
-func (e *shownPaths) Error() string {
-	if e.shown == "" || e.shown == e.dir {
-		return e.err.Error()
-	}
-	return strings.ReplaceAll(e.err.Error(), e.dir, e.shown)
-}
-
-func (e *shownPaths) Unwrap() error { return e.err }
 
 // everyTarget is one slice per function: pack builds every function, and
 // needs no envs (deploy.Slices pairs functions with envs, so without envs it

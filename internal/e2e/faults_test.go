@@ -218,7 +218,10 @@ func TestFaults(t *testing.T) {
 			name:      "errcode -1 on every downloadfunction of dev-b only",
 			faults:    []emulator.Fault{{Path: pathDownload, Env: "dev-b", Errcode: -1}},
 			want:      all3(created),
-			wantCalls: map[string]int{pathDownload: 2 + 4},
+			// The probes, then the upload's confirmation: 1 for each good
+			// env, 1 + 3 retries for dev-b, which is then taken on the
+			// upload's word.
+			wantCalls: map[string]int{pathDownload: (2 + 4) * 2},
 		},
 		{
 			name:        "update fails for good in the one env that has the function",

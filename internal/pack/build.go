@@ -29,7 +29,11 @@ const DefaultLevel = 5
 
 // Options says what to pack and how.
 type Options struct {
-	Root      string     // the function directory (`path` input); becomes the zip root
+	Root string // the function directory (`path` input); becomes the zip root
+	// Shown is how messages and error fields name Root: the `path` input as
+	// the user wrote it, when Root had to be made absolute (the workspace
+	// need not be the working directory). "" means Root. Only Root is read.
+	Shown     string
 	Files     globs.List // the `files` input, parsed; nil/empty => "**"
 	Entry     string     // entry file that must be at the zip root; "" => "index.js"; "-" => no check
 	SizeLimit int64      // max zip bytes; 0 => DefaultSizeLimit
@@ -73,7 +77,7 @@ func buildWith(ctx context.Context, opts Options, unlink func(string) error) (*P
 
 // newZipper applies the options' defaults and checks them.
 func newZipper(opts Options) (*zipper, int64, error) {
-	z := &zipper{root: opts.Root, level: opts.Level, workers: opts.Workers}
+	z := &zipper{root: opts.Root, shown: opts.Shown, level: opts.Level, workers: opts.Workers}
 	if z.root == "" {
 		z.root = "."
 	}
@@ -93,7 +97,7 @@ func newZipper(opts Options) (*zipper, int64, error) {
 	}
 	rules, err := rulesFor(opts.Files)
 	if err != nil {
-		return nil, 0, withRoot(err, z.root)
+		return nil, 0, withRoot(err, z.name())
 	}
 	z.rules = rules
 	return z, limit, nil
@@ -106,7 +110,7 @@ func (z *zipper) build(ctx context.Context, zf *zipFile, entry string, limit int
 	if err != nil {
 		var ce *ceilingError
 		if errors.As(err, &ce) {
-			return nil, sizeError(z.root, limit, ce.size, true, ce.files)
+			return nil, sizeError(z.name(), limit, ce.size, true, ce.files)
 		}
 		return nil, err
 	}
@@ -115,13 +119,13 @@ func (z *zipper) build(ctx context.Context, zf *zipFile, entry string, limit int
 		return nil, z.writeError(err)
 	}
 	if len(files) == 0 {
-		return nil, noMatch(z.root, z.rules)
+		return nil, noMatch(z.name(), z.rules)
 	}
-	if err := checkLayout(z.root, files, entry); err != nil {
+	if err := checkLayout(z.name(), files, entry); err != nil {
 		return nil, err
 	}
 	if size > limit {
-		return nil, sizeError(z.root, limit, size, false, files)
+		return nil, sizeError(z.name(), limit, size, false, files)
 	}
 	return &Package{SHA256: sum, Files: files, zip: zf, size: size}, nil
 }

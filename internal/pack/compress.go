@@ -186,5 +186,5 @@ func (z *zipper) copyStored(w io.Writer, e entry, p *packed) error {
 }
 
 func (z *zipper) readError(e entry, err error) error {
-	return fmt.Errorf("path %q: read %q: %w", z.root, e.name, err)
+	return fmt.Errorf("path %q: read %q: %w", z.name(), e.name, withoutPath(err))
 }

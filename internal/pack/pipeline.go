@@ -24,7 +24,8 @@ import (
 
 // zipper is one Build's pipeline.
 type zipper struct {
-	root    string
+	root    string // read from
+	shown   string // named in messages; "" means root
 	rules   []globs.Rule
 	level   int
 	workers int
@@ -150,7 +151,7 @@ func (z *zipper) produce(ctx context.Context, jobs, order chan<- *batch) error {
 		cur = make([]entry, 0, batchFiles)
 		return nil
 	}
-	err := walk(ctx, z.root, z.rules, func(e entry) error {
+	err := walk(ctx, z.root, z.name(), z.rules, func(e entry) error {
 		cur = append(cur, e)
 		if len(cur) < batchFiles {
 			return nil
@@ -265,8 +266,8 @@ func (z *zipper) writeEntry(c *container, e entry, p *packed, data []byte, files
 		return nil, fmt.Errorf("pack: internal error: %q after %q", e.name, files[len(files)-1].Name)
 	}
 	if p.usize > maxUint32-1 {
-		return nil, &SelectError{Root: z.root, Msg: fmt.Sprintf(
-			"%q under %q is %s: files over 4 GiB cannot be packed (exclude it with files: !%s)", e.name, z.root, size.Format(p.usize), e.name)}
+		return nil, &SelectError{Root: z.name(), Msg: fmt.Sprintf(
+			"%q under %q is %s: files over 4 GiB cannot be packed (exclude it with files: !%s)", e.name, z.name(), size.Format(p.usize), e.name)}
 	}
 	files = append(files, File{Name: e.name, Size: p.usize})
 	csize := int64(p.end - p.start)
@@ -293,7 +294,15 @@ func (z *zipper) writeEntry(c *container, e entry, p *packed, data []byte, files
 }
 
 func (z *zipper) writeError(err error) error {
-	return fmt.Errorf("path %q: write the zip: %w (check free space in the temp directory)", z.root, err)
+	return fmt.Errorf("path %q: write the zip: %w (check free space in the temp directory)", z.name(), err)
+}
+
+// name is how messages name the root (Options.Shown).
+func (z *zipper) name() string {
+	if z.shown != "" {
+		return z.shown
+	}
+	return z.root
 }
 
 // gate keeps workers from running far ahead of the writer, which takes

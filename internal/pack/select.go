@@ -33,7 +33,7 @@ func Select(root string, files globs.List) ([]string, error) {
 		return nil, withRoot(err, root)
 	}
 	var names []string
-	err = walk(context.Background(), root, rules, func(e entry) error {
+	err = walk(context.Background(), root, root, rules, func(e entry) error {
 		names = append(names, e.name)
 		return nil
 	})
@@ -62,32 +62,44 @@ func noMatch(root string, rules []globs.Rule) error {
 // byte order of the slash path. It lists each directory sorted by name, with
 // a directory's key being its name plus '/', so that a depth-first walk meets
 // paths already in that order ("a.b" before "a/x", "a/x" before "a0") and the
-// compressor can start on the first file while the walk goes on.
-func walk(ctx context.Context, root string, rules []globs.Rule, emit func(entry) error) error {
+// compressor can start on the first file while the walk goes on. Messages
+// name the root as shown; only root is read.
+func walk(ctx context.Context, root, shown string, rules []globs.Rule, emit func(entry) error) error {
 	abs, err := filepath.Abs(root)
 	if err != nil {
-		return fmt.Errorf("path %q: %w", root, err)
+		return fmt.Errorf("path %q: %w", shown, err)
 	}
 	fi, err := os.Stat(abs)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return &SelectError{Root: root, Msg: fmt.Sprintf("path: %q does not exist (check path: it is relative to the workspace)", root)}
+		return &SelectError{Root: shown, Msg: fmt.Sprintf("path: %q does not exist (check path: it is relative to the workspace)", shown)}
 	case err != nil:
-		return fmt.Errorf("path %q: %w", root, err)
+		return fmt.Errorf("path %q: %w", shown, withoutPath(err))
 	case !fi.IsDir():
-		return &SelectError{Root: root, Msg: fmt.Sprintf("path: %q is a file, not a directory (set path to the function's folder)", root)}
+		return &SelectError{Root: shown, Msg: fmt.Sprintf("path: %q is a file, not a directory (set path to the function's folder)", shown)}
 	}
 	real, err := filepath.EvalSymlinks(abs)
 	if err != nil {
-		return fmt.Errorf("path %q: %w", root, err)
+		return fmt.Errorf("path %q: %w", shown, withoutPath(err))
 	}
-	w := &walker{ctx: ctx, root: root, realRoot: real, m: newMatcher(rules), emit: emit}
+	w := &walker{ctx: ctx, root: shown, realRoot: real, m: newMatcher(rules), emit: emit}
 	return w.walkDir(real, "")
+}
+
+// withoutPath drops the file name from an *fs.PathError: the OS names the
+// file by the path pack opened (absolute, symlinks resolved), while the
+// messages around it already name the root as shown and the file in it.
+func withoutPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%s: %w", pe.Op, pe.Err)
+	}
+	return err
 }
 
 type walker struct {
 	ctx      context.Context
-	root     string // as given, for messages
+	root     string // as shown, for messages
 	realRoot string
 	m        *matcher
 	emit     func(entry) error
@@ -130,7 +142,7 @@ func (w *walker) walkDir(realDir, rel string) error {
 func (w *walker) children(realDir, rel string) ([]child, error) {
 	des, err := os.ReadDir(realDir)
 	if err != nil {
-		return nil, fmt.Errorf("path %q: read directory %q: %w", w.root, rel, err)
+		return nil, fmt.Errorf("path %q: read directory %q: %w", w.root, rel, withoutPath(err))
 	}
 	kids := make([]child, 0, len(des))
 	for _, de := range des {
@@ -188,7 +200,7 @@ func (w *walker) link(full, r string) (child, bool, error) {
 	}
 	fi, err := os.Stat(target)
 	if err != nil {
-		return child{}, false, fmt.Errorf("path %q: symlink %q: %w", w.root, r, err)
+		return child{}, false, fmt.Errorf("path %q: symlink %q: %w", w.root, r, withoutPath(err))
 	}
 	inside := target == w.realRoot || strings.HasPrefix(target, w.realRoot+string(filepath.Separator))
 	switch {
@@ -202,7 +214,7 @@ func (w *walker) link(full, r string) (child, bool, error) {
 		if slices.Contains(w.stack, target) {
 			return child{}, false, &SelectError{Root: w.root, Msg: fmt.Sprintf(
 				"symlink %q under %q points to %q, a directory that contains it: following it would loop forever (remove the link, or exclude it with files: !%s/**)",
-				r, w.root, target, r)}
+				r, w.root, w.inRoot(target), r)}
 		}
 		return child{rel: r, path: target, dir: true}, true, nil
 	case fi.Mode().IsRegular():
@@ -219,6 +231,18 @@ func (w *walker) link(full, r string) (child, bool, error) {
 		}
 		return child{}, false, w.special(r, fi.Mode().Type())
 	}
+}
+
+// inRoot names a real path inside the root through the root as shown.
+func (w *walker) inRoot(real string) string {
+	rel, err := filepath.Rel(w.realRoot, real)
+	switch {
+	case err == nil && rel == ".":
+		return w.root
+	case err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)):
+		return real
+	}
+	return joinSlash(w.root, filepath.ToSlash(rel))
 }
 
 func (w *walker) escape(r, target, exclude string) error {

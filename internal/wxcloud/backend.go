@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -38,6 +39,10 @@ type BackendOptions struct {
 	// "on behalf, in batch", per the invokecloudfunction page. Otherwise
 	// invoke uses the access token.
 	BatchInvoke bool
+	// ReadyTimeout bounds WaitReady's polling of downloadfunction; 0 or
+	// less means DefaultReadyTimeout. The clock and the wait between polls
+	// are the client's (WithClock, WithSleep).
+	ReadyTimeout time.Duration
 }
 
 // Backend is WeChat's third-party-platform cloud API as deploy uses it
@@ -46,6 +51,7 @@ type BackendOptions struct {
 type Backend struct {
 	c    *Client
 	opts BackendOptions
+	readyState
 }
 
 var _ backend.Backend = (*Backend)(nil)
@@ -55,6 +61,9 @@ var _ backend.Backend = (*Backend)(nil)
 func NewBackend(c *Client, opts BackendOptions) *Backend {
 	if opts.EnvsPerCall <= 0 {
 		opts.EnvsPerCall = DefaultEnvsPerCall
+	}
+	if opts.ReadyTimeout <= 0 {
+		opts.ReadyTimeout = DefaultReadyTimeout
 	}
 	return &Backend{c: c, opts: opts}
 }
@@ -163,14 +172,11 @@ func (b *Backend) uploadCall(ctx context.Context, req backend.UploadRequest, par
 	for i := range part {
 		if f, ok := failed[part[i].Env]; ok {
 			part[i].Err, part[i].PerEnv = f, true
+			continue
 		}
+		b.uploads.Store(uploadKey(req.Function, part[i].Env), b.CallName(req.Op))
 	}
 }
-
-// WaitReady returns nil at once: the seed pages give WeChat no readiness
-// state to poll (getscflist, which has one, is not among them). deploy's
-// smoke test waits out the not-ready answers instead (KindBusy).
-func (b *Backend) WaitReady(context.Context, string, string, backend.Zip) error { return nil }
 
 // Invoke calls invokecloudfunction with the component token when
 // BatchInvoke, else the access token. A function that threw comes back with
