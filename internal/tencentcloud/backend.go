@@ -67,7 +67,7 @@ func (b *Backend) Probe(ctx context.Context, fn, env string) (backend.Deployed, 
 		if sum, ok := normalizeSHA256(addr.CodeSha256); ok {
 			d.SHA256 = sum
 		} else {
-			b.log("GetFunctionAddress %q in env %q: CodeSha256 %q is neither hex nor base64 of a SHA-256; comparing the code itself", fn, env, snippet(addr.CodeSha256))
+			b.log("GetFunctionAddress %q in env %q: CodeSha256 %q is neither hex nor base64 of a SHA-256; comparing the code itself", fn, env, snippet(b.r, addr.CodeSha256))
 		}
 	}
 	return d, nil

@@ -21,6 +21,7 @@ import (
 
 	"github.com/wxcloud-deploy/wxcloud-deploy/internal/backend"
 	"github.com/wxcloud-deploy/wxcloud-deploy/internal/httpx"
+	"github.com/wxcloud-deploy/wxcloud-deploy/internal/redact"
 )
 
 // Backoff between retries: the n-th waits a random time below
@@ -99,7 +100,7 @@ func (b *Backend) client(service string, cred common.CredentialIface) *common.Cl
 	c := common.NewCommonClient(cred, b.opts.Region, cpf)
 	// The SDK's http.Client follows redirects; the guarded transport
 	// refuses cross-origin ones below it and applies max-rps.
-	c.WithHttpTransport(statusTransport{base: b.transport, now: b.opts.Now})
+	c.WithHttpTransport(statusTransport{base: b.transport, now: b.opts.Now, r: b.r})
 	return c
 }
 
@@ -111,6 +112,7 @@ func (b *Backend) client(service string, cred common.CredentialIface) *common.Cl
 type statusTransport struct {
 	base http.RoundTripper
 	now  func() time.Time
+	r    *redact.Redactor
 }
 
 // maxErrorBody bounds what is read of an answer that is not 200.
@@ -134,7 +136,7 @@ func (t statusTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return resp, nil
 	}
 	after, _ := httpx.RetryAfter(resp.Header, t.now())
-	return nil, &httpStatusError{status: resp.StatusCode, text: http.StatusText(resp.StatusCode), body: snippet(string(body)), after: after}
+	return nil, &httpStatusError{status: resp.StatusCode, text: http.StatusText(resp.StatusCode), body: snippet(t.r, string(body)), after: after}
 }
 
 // httpStatusError is an answer with an HTTP error status, not from the API.
@@ -211,7 +213,7 @@ func (b *Backend) attempt(ctx context.Context, c call, cred common.CredentialIfa
 	}
 	env := &envelope{BaseResponse: &tchttp.BaseResponse{}, Response: out}
 	if err := b.client(c.service, cred).Send(req, env); err != nil {
-		return classify(err)
+		return classify(b.r, err)
 	}
 	if out.requestID() == "" {
 		return &failure{transport: true, message: "the answer has no Response.RequestId, so it did not come from the Tencent Cloud API (check tencentcloud-api-url)"}
@@ -252,7 +254,7 @@ var statusRE = regexp.MustCompile(`http status code: (\d{3})`)
 
 // classify reads what the SDK returned: a vendor code, or one of its
 // ClientError.* codes for what went wrong below the API.
-func classify(err error) *failure {
+func classify(r *redact.Redactor, err error) *failure {
 	var se *tcerr.TencentCloudSDKError
 	if !errors.As(err, &se) {
 		// decompression errors and the like come back untyped.
@@ -271,7 +273,7 @@ func classify(err error) *failure {
 		return &failure{transport: true, message: cause.Error(), cause: cause, retry: networkRetry(cause)}
 	case "ClientError.HttpStatusCodeError":
 		// "Request fail with http status code: 502 Bad Gateway, with body: ..."
-		f := &failure{transport: true, message: snippet(se.Message)}
+		f := &failure{transport: true, message: snippet(r, se.Message)}
 		if m := statusRE.FindStringSubmatch(se.Message); m != nil {
 			f.status, _ = strconv.Atoi(m[1])
 		}
@@ -280,11 +282,11 @@ func classify(err error) *failure {
 		}
 		return f
 	case "ClientError.IOError":
-		return &failure{transport: true, message: snippet(se.Message), retry: retryReads}
+		return &failure{transport: true, message: snippet(r, se.Message), retry: retryReads}
 	}
 	if strings.HasPrefix(se.Code, "ClientError.") {
 		// ParseJsonError and kin: an answer that is not the API's JSON.
-		return &failure{transport: true, message: snippet(se.Code + ": " + se.Message)}
+		return &failure{transport: true, message: snippet(r, se.Code+": "+se.Message)}
 	}
 	return &failure{code: se.Code, message: se.Message, requestID: se.RequestId, retry: codeRetry(se.Code)}
 }
@@ -317,8 +319,10 @@ func statusFailure(he *httpStatusError) *failure {
 	return f
 }
 
-func snippet(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
+// snippet quotes the start of an answer for a message. It redacts first:
+// a secret the answer echoes, cut in two, would no longer be recognised.
+func snippet(r *redact.Redactor, s string) string {
+	s = strings.Join(strings.Fields(r.String(s)), " ")
 	if len(s) > snippetLen {
 		s = s[:snippetLen] + "..."
 	}

@@ -213,7 +213,7 @@ func (s *oidcCreds) githubToken(ctx context.Context) (string, error) {
 		Value string `json:"value"`
 	}
 	if err := json.Unmarshal(body, &tok); err != nil || tok.Value == "" {
-		return "", newErr(backend.KindUnreachable, "the answer is not {\"value\": token}: "+snippet(string(body)), "check ACTIONS_ID_TOKEN_REQUEST_URL", n, nil)
+		return "", newErr(backend.KindUnreachable, "the answer is not {\"value\": token}: "+snippet(s.b.r, string(body)), "check ACTIONS_ID_TOKEN_REQUEST_URL", n, nil)
 	}
 	s.b.r.Add(tok.Value)
 	return tok.Value, nil
