@@ -142,6 +142,9 @@ func (p *program) comment(ctx context.Context, run *result.Run, meta report.Meta
 	}
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), limit)
 	defer cancel()
+	// A signal while the comment is on its way leaves it afterCancel more.
+	stop := context.AfterFunc(ctx, func() { time.AfterFunc(afterCancel, cancel) })
+	defer stop()
 	url, created, err := ghcomment.Upsert(cctx, gh, ev, marker, body)
 	var perm *ghcomment.PermissionError
 	switch {

@@ -53,6 +53,28 @@
 //   - emulate (emulate_test.go): it prints its address and the credentials
 //     it accepts, serves both APIs with exactly those to another process's
 //     deploy, honours --envs, and stops on a cancel.
+//   - Tencent Cloud (tencentcloud_test.go): create in two envs, wait until
+//     Active, smoke test; an unchanged redeploy sends no code; a changed
+//     file updates; a wrong key exits 1 naming AuthFailure.SignatureFailure
+//     with the key nowhere; a wrong env fails alone (ResourceNotFound.
+//     Namespace); keyless OIDC deploys with no key; a package.json that does
+//     not parse fails that env with the vendor's reason; a WeChat deploy
+//     with only a Mini Program token exits 2 with no request.
+//   - Settings and triggers (settings_test.go): timeout, memory, env vars
+//     and a config.json timer reach the env; an unchanged redeploy writes
+//     nothing; a removed trigger is deleted, someone else's kept unless
+//     prune-triggers; a dry run lists the changes; bad values exit 2 with
+//     no request; a failed smoke test shows the function's log tail.
+//   - Platforms (platform_test.go): merging 4 shard files gives the same
+//     outputs, summary and exit status as one unsharded run; a re-run
+//     uploads only where the first run failed; bad shard and envs-file
+//     input exits 2 with no request; max-rps holds at the vendor.
+//   - Hostile answers (hostile_test.go): vendor and function text never
+//     becomes a workflow command; redirects to another host are refused;
+//     a rollback the vendor denied is not rolled_back; a dry run whose
+//     probe shows the deploy cannot run exits 1; late validation, output
+//     confinement, another user's comment, a stalled GitHub after SIGINT,
+//     and a secret straddling a snippet's cut.
 //   - Scripts (testdata/script/*.txtar): the user-facing scenarios, one per
 //     file, readable as examples: the emulator demo, --provider wechat,
 //     dry run, pack, pack --path DIR, plan --shards, help, invalid envs.

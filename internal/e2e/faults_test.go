@@ -215,9 +215,9 @@ func TestFaults(t *testing.T) {
 			wantErrcode: map[string]int{"dev-b": 0},
 		},
 		{
-			name:      "errcode -1 on every downloadfunction of dev-b only",
-			faults:    []emulator.Fault{{Path: pathDownload, Env: "dev-b", Errcode: -1}},
-			want:      all3(created),
+			name:   "errcode -1 on every downloadfunction of dev-b only",
+			faults: []emulator.Fault{{Path: pathDownload, Env: "dev-b", Errcode: -1}},
+			want:   all3(created),
 			// The probes, then the upload's confirmation: 1 for each good
 			// env, 1 + 3 retries for dev-b, which is then taken on the
 			// upload's word.

@@ -111,12 +111,17 @@ func NewClient(t *Transport) *http.Client {
 
 // NewLimiter returns the run's limiter for maxRPS calls per second, or nil
 // (no limit) when maxRPS <= 0. The burst is 1: a ceiling, not an average.
+// Calls are spaced 5% wider than 1/maxRPS: at exactly 1/maxRPS, call i and
+// call i+maxRPS leave one second apart, and the least network jitter lands
+// maxRPS+1 of them inside one second at the vendor.
 func NewLimiter(maxRPS float64) *rate.Limiter {
 	if maxRPS <= 0 {
 		return nil
 	}
-	return rate.NewLimiter(rate.Limit(maxRPS), 1)
+	return rate.NewLimiter(rate.Limit(maxRPS/limiterMargin), 1)
 }
+
+const limiterMargin = 1.05
 
 // RetryAfter reads a Retry-After header (seconds or an HTTP date) relative to
 // now. ok is false when there is none or it cannot be read; a date in the
