@@ -4,8 +4,9 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -512,7 +513,20 @@ func TestCommands(t *testing.T) {
 	if got := actions(run); !strings.HasPrefix(got, "dev-a=invoked dev-b=invoked") {
 		t.Errorf("invoke: %q", got)
 	}
-	if errors.Is(context.Canceled, nil) {
-		t.Fatal()
+	dir := t.TempDir()
+	be.envs["dev-c"] = true // an env without the function
+	cfg.Envs = []string{"dev-a", "dev-c"}
+	cfg.Output = filepath.Join(dir, "code.zip")
+	be.seed("dev-a", "login", []byte("zip of dev-a"))
+	run = Download(context.Background(), cfg, deps)
+	if got := actions(run); got != "dev-a=downloaded dev-c=failed" {
+		t.Errorf("download: %q (%+v)", got, run.Results)
+	}
+	// Several envs: the env ID goes into each file's name.
+	if b, err := os.ReadFile(filepath.Join(dir, "code.dev-a.zip")); err != nil || string(b) != "zip of dev-a" {
+		t.Errorf("code.dev-a.zip = %q, %v", b, err)
+	}
+	if r := resultFor(t, run, "dev-c"); !strings.Contains(r.Error, "does not exist") {
+		t.Errorf("dev-c: %q", r.Error)
 	}
 }
