@@ -64,6 +64,8 @@ type program struct {
 	out     *output.Out
 	cfg     *config.Config
 	start   time.Time
+	// warnings found on the way (packing), reported with the run's.
+	warnings []string
 }
 
 func (p *program) main(ctx context.Context, args []string) int {
@@ -184,9 +186,11 @@ func (p *program) invalid(err error) int {
 
 // finish reports the run and turns it into the exit status.
 func (p *program) finish(ctx context.Context, run *result.Run) int {
+	var warnings []string
 	if p.cfg != nil {
-		run.Warnings = append(append([]string(nil), p.cfg.Warnings...), run.Warnings...)
+		warnings = append(warnings, p.cfg.Warnings...)
 	}
+	run.Warnings = append(append(warnings, p.warnings...), run.Warnings...)
 	if ctx.Err() != nil {
 		run.Interrupted = true
 		run.Warnings = append(run.Warnings, "the run was cancelled (SIGINT/SIGTERM): the results show what was known when it stopped")

@@ -72,7 +72,7 @@ func (p *program) build(ctx context.Context, slices []deploy.Slice) (*built, int
 	}
 	p.out.Line("pack: %d %s in %s", len(b.fns), plural(len(b.fns), "function"), since(p.now(), start))
 	if w := pack.Base64Warning(largest); w != "" {
-		p.warn(w)
+		p.warnings = append(p.warnings, w)
 	}
 	return b, ExitOK
 }
