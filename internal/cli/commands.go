@@ -31,8 +31,9 @@ func (p *program) api(ctx context.Context) int {
 	}
 	be, stop, err := p.newBackend(ctx)
 	if err != nil {
-		p.out.PrintErr("wxcloud-deploy: " + err.Error() + "\n")
-		return ExitFailed
+		// Nothing was sent: the backend refused its options (or the
+		// embedded emulator could not start).
+		return p.invalid(err)
 	}
 	defer stop()
 	deps := deploy.Deps{Backend: be, Logf: p.out.Line, Group: p.out.Group}
