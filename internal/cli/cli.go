@@ -168,7 +168,7 @@ func (p *program) warn(msg string) {
 
 // invalid reports bad input: nothing has been sent to the API.
 func (p *program) invalid(err error) int {
-	lines := strings.Split(err.Error(), "\n")
+	lines := messages(err)
 	if !p.action {
 		for _, line := range lines {
 			p.out.PrintErr("wxcloud-deploy: " + line + "\n")
@@ -182,6 +182,27 @@ func (p *program) invalid(err error) int {
 	}
 	p.reportInvalid(lines)
 	return ExitInvalid
+}
+
+// messages lists the errors err holds, one message each: the config's list
+// of input errors and the packer's joined errors come apart, while a
+// message with a line break of its own (a file name) stays one message.
+func messages(err error) []string {
+	if multi, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []string
+		for _, e := range multi.Unwrap() {
+			out = append(out, messages(e)...)
+		}
+		return out
+	}
+	if w, ok := err.(interface{ Unwrap() error }); ok && len(messages(w.Unwrap())) > 1 {
+		// A wrapper around several: keep its prefix on the first.
+		inner := messages(w.Unwrap())
+		prefix := strings.TrimSuffix(err.Error(), w.Unwrap().Error())
+		inner[0] = prefix + inner[0]
+		return inner
+	}
+	return []string{err.Error()}
 }
 
 // finish reports the run and turns it into the exit status.

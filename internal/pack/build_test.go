@@ -327,7 +327,7 @@ func TestBuildSizeLimit(t *testing.T) {
 	}
 	msg := se.Error()
 	for _, w := range []string{`package for "` + root + `" is `, "over size-limit 39.1 KiB", "(base64 ",
-		"largest files: assets/big.bin (29.3 KiB), assets/mid.bin (19.5 KiB)", "exclude them with files: !pattern"} {
+		`largest files: "assets/big.bin" (29.3 KiB), "assets/mid.bin" (19.5 KiB)`, "exclude them with files: !pattern"} {
 		if !strings.Contains(msg, w) {
 			t.Errorf("message %q\nwant it to contain %q", msg, w)
 		}
@@ -348,8 +348,13 @@ func TestSizeErrorTopTen(t *testing.T) {
 	if len(se.Largest) != 10 || se.Largest[0].Size != 14 || se.Largest[9].Size != 5 {
 		t.Fatalf("Largest = %v", se.Largest)
 	}
-	if !strings.HasPrefix(se.Error(), `package for "fn" is 24.3 MiB, over size-limit 10 B (base64 32.4 MiB); largest files: o (14 B), n (13 B)`) {
+	if !strings.HasPrefix(se.Error(), `package for "fn" is 24.3 MiB, over size-limit 10 B (base64 32.4 MiB); largest files: "o" (14 B), "n" (13 B)`) {
 		t.Fatalf("Error() = %q", se.Error())
+	}
+	// A file name is outside text: quoted, its line breaks stay escapes.
+	odd := sizeError("fn", 10, 100, false, []File{{Name: "big\n::warning::x.bin", Size: 99}})
+	if strings.Contains(odd.Error(), "\n") || !strings.Contains(odd.Error(), `"big\n::warning::x.bin"`) {
+		t.Errorf("Error() = %q", odd.Error())
 	}
 }
 

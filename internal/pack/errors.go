@@ -54,7 +54,7 @@ func (e *SizeError) Error() string {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			fmt.Fprintf(&b, "%s (%s)", f.Name, size.Format(f.Size))
+			fmt.Fprintf(&b, "%q (%s)", f.Name, size.Format(f.Size))
 		}
 	}
 	b.WriteString(" — exclude them with files: !pattern (or raise size-limit)")
