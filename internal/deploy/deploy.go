@@ -36,9 +36,15 @@ type Deps struct {
 	MaxBackup int64
 	// TempDir holds fetched code (backups) for the run; "" means os.TempDir.
 	TempDir string
-	// EnvFanout bounds the envs of one function worked on at once; 0 means
-	// 32. The run-wide rate limit (max-rps) sits below, in the transport.
+	// EnvFanout bounds the envs of one function uploaded at once, and the
+	// envs of the one-function commands (create, invoke, download); 0 means
+	// 32.
 	EnvFanout int
+	// ReadFanout bounds the pairs worked on at once in the phases that carry
+	// no code (probe, wait, configure, smoke): they hold little memory, so
+	// they are not bounded by functions, only by this and by the run-wide
+	// rate limit (max-rps) in the transport below. 0 means 64.
+	ReadFanout int
 }
 
 func (d *Deps) fill() {
@@ -65,6 +71,9 @@ func (d *Deps) fill() {
 	}
 	if d.EnvFanout <= 0 {
 		d.EnvFanout = 32
+	}
+	if d.ReadFanout <= 0 {
+		d.ReadFanout = 64
 	}
 }
 
@@ -99,7 +108,7 @@ func Deploy(ctx context.Context, cfg *config.Config, deps Deps, fns []Function) 
 	deps.fill()
 	r := &run{cfg: cfg, deps: &deps, be: deps.Backend}
 	for _, f := range fns {
-		fn := &function{Function: f}
+		fn := &function{Function: f, cache: &codeCache{entries: map[string]*cacheEntry{}}}
 		for _, env := range f.Envs {
 			fn.pairs = append(fn.pairs, &pair{fn: fn, env: env})
 		}

@@ -5,9 +5,11 @@
 // function/env pair. It imports no vendor package: the CLI picks the backend.
 //
 // A run goes phase by phase — probe, upload, wait, configure, smoke — over
-// every function, each phase bounded by the concurrency input, so the log
-// reads as a line per phase with counts and elapsed time, and a heartbeat
-// during any long wait. No phase goes back to an earlier one; a retry stays
+// every function, so the log reads as a line per phase with counts and
+// elapsed time, and a heartbeat during any long wait. Uploads, which carry
+// the code, go concurrency functions at a time; the other phases work on
+// pairs whatever their function (Deps.ReadFanout at once), bounded below by
+// the run-wide rate limit. No phase goes back to an earlier one; a retry stays
 // inside the phase (and the backend) that needs it.
 //
 // Each pair moves through named states (state.go); the allowed transitions

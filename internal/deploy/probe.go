@@ -25,14 +25,7 @@ func (r *run) probePhase(ctx context.Context) {
 	}
 	ph := r.begin("probe", total)
 	if total > 0 {
-		ForEach(len(r.fns), r.cfg.Concurrency, func(i int) {
-			fn := r.fns[i]
-			fn.cache = &codeCache{entries: map[string]*cacheEntry{}}
-			ForEach(len(fn.pairs), r.deps.EnvFanout, func(j int) {
-				r.probe(ctx, fn.pairs[j])
-				ph.step()
-			})
-		})
+		r.each(ph, []State{Pending}, func(p *pair) { r.probe(ctx, p) })
 	}
 	var all []*pair
 	for _, fn := range r.fns {

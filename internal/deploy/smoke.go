@@ -10,15 +10,17 @@ import (
 	"github.com/wxcloud-deploy/wxcloud-deploy/internal/result"
 )
 
-// each runs f over fn's pairs in the given states, bounded like the probe,
-// functions concurrency at a time, stepping the phase.
+// each runs f over every pair in one of the states, ReadFanout at a time
+// whatever their function, stepping the phase: the phases that carry no
+// code are bounded by max-rps, not by how many functions deploy at once.
 func (r *run) each(ph *phase, states []State, f func(p *pair)) {
-	ForEach(len(r.fns), r.cfg.Concurrency, func(i int) {
-		pairs := r.fns[i].pairsIn(states...)
-		ForEach(len(pairs), r.deps.EnvFanout, func(j int) {
-			f(pairs[j])
-			ph.step()
-		})
+	var pairs []*pair
+	for _, fn := range r.fns {
+		pairs = append(pairs, fn.pairsIn(states...)...)
+	}
+	ForEach(len(pairs), r.deps.ReadFanout, func(i int) {
+		f(pairs[i])
+		ph.step()
 	})
 }
 

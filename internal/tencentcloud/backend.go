@@ -54,6 +54,7 @@ func (b *Backend) Probe(ctx context.Context, fn, env string) (backend.Deployed, 
 		return backend.Deployed{}, err
 	}
 	d := backend.Deployed{Exists: backend.Exists, Status: f.Status}
+	b.remember(fn, env, f)
 	var addr getFunctionAddressResponse
 	if err := b.do(ctx, scfCall("GetFunctionAddress", fn, env, false, mustParams(functionRef{fn, env})), &addr); err != nil {
 		if isNotFound(err) {
@@ -151,9 +152,9 @@ func (b *Backend) download(ctx context.Context, u string, w io.Writer, limit int
 }
 
 // Upload implements backend.Backend: one CreateFunction or
-// UpdateFunctionCode per env, concurrently, at most MaxUploads in flight
-// across the backend. Every env reads the package itself, inside its slot,
-// so memory holds at most MaxUploads bodies.
+// UpdateFunctionCode per env, concurrently, within the UploadBudget of zip
+// bytes in flight across the backend. Every env reads the package itself,
+// inside its share of the budget, so memory follows the budget.
 func (b *Backend) Upload(ctx context.Context, req backend.UploadRequest) []backend.Outcome {
 	out := make([]backend.Outcome, len(req.Envs))
 	var wg sync.WaitGroup
@@ -170,10 +171,12 @@ func (b *Backend) Upload(ctx context.Context, req backend.UploadRequest) []backe
 
 func (b *Backend) uploadOne(ctx context.Context, req backend.UploadRequest, env string) backend.Outcome {
 	action := b.CallName(req.Op)
-	if err := b.uploads.Acquire(ctx, 1); err != nil {
+	b.forget(req.Function, env)
+	weight := min(max(req.Zip.Size, minUploadWeight), b.opts.UploadBudget)
+	if err := b.uploads.Acquire(ctx, weight); err != nil {
 		return backend.Outcome{Env: env, Err: &Error{Action: action, Function: req.Function, Env: env, K: backend.KindCancelled, cause: err, r: b.r}}
 	}
-	defer b.uploads.Release(1)
+	defer b.uploads.Release(weight)
 	zip64, err := encodeZip(req.Zip)
 	if err != nil {
 		return backend.Outcome{Env: env, Err: &Error{Action: action, Function: req.Function, Env: env, K: backend.KindOther, Message: err.Error(), Hint: "pack the function again", r: b.r}}
@@ -340,6 +343,7 @@ func (b *Backend) WaitReady(ctx context.Context, fn, env string, _ backend.Zip) 
 	return b.poll(ctx, "WaitReady", fn, env, func(f *getFunctionResponse) (bool, error) {
 		switch {
 		case f.Status == statusActive:
+			b.remember(fn, env, f)
 			return true, nil
 		case strings.HasSuffix(f.Status, "Failed"):
 			return true, b.deployFailed(fn, env, f)
@@ -417,4 +421,29 @@ func (b *Backend) CreateEmpty(ctx context.Context, fn, env string) error {
 		return err
 	}
 	return b.createFunction(ctx, fn, env, base64.StdEncoding.EncodeToString(z), nil, boolFlag(false))
+}
+
+// recentKey names one function in one env.
+type recentKey struct{ fn, env string }
+
+// remember keeps a GetFunction answer of an Active function for the
+// Configure that follows (after the wait, or for an unchanged function after
+// the probe), which would otherwise read the same state again: one call per
+// pair, at max-rps, on every deploy.
+func (b *Backend) remember(fn, env string, f *getFunctionResponse) {
+	if f.Status == statusActive {
+		b.recent.Store(recentKey{fn, env}, f)
+	}
+}
+
+// forget drops what remember kept, before anything changes the function.
+func (b *Backend) forget(fn, env string) { b.recent.Delete(recentKey{fn, env}) }
+
+// recentFunction returns (once) what remember kept.
+func (b *Backend) recentFunction(fn, env string) (*getFunctionResponse, bool) {
+	v, ok := b.recent.LoadAndDelete(recentKey{fn, env})
+	if !ok {
+		return nil, false
+	}
+	return v.(*getFunctionResponse), true
 }

@@ -206,7 +206,7 @@ func TestProbe(t *testing.T) {
 
 func TestUploadOutcomesPerEnvInOrder(t *testing.T) {
 	t.Parallel()
-	k := newKit(t, func(o *Options) { o.MaxUploads = 1 })
+	k := newKit(t, func(o *Options) { o.UploadBudget = 1 }) // every upload takes the whole budget
 	var inFlight, peak atomic.Int32
 	k.api.on("UpdateFunctionCode", func(r apiRequest, n int) answer {
 		cur := inFlight.Add(1)
@@ -238,7 +238,7 @@ func TestUploadOutcomesPerEnvInOrder(t *testing.T) {
 		}
 	}
 	if p := peak.Load(); p != 1 {
-		t.Errorf("%d uploads in flight at once, MaxUploads is 1", p)
+		t.Errorf("%d uploads in flight at once, the budget allows 1", p)
 	}
 }
 

@@ -32,7 +32,10 @@ func (b *Backend) Configure(ctx context.Context, fn, env string, want backend.Se
 	if err != nil {
 		return nil, &Error{Action: "Configure", Function: fn, Env: env, K: backend.KindOther, Message: err.Error(), Hint: "fix the triggers in the function's config.json", r: b.r}
 	}
-	cur, err := b.getFunction(ctx, fn, env)
+	cur, ok := b.recentFunction(fn, env)
+	if !ok {
+		cur, err = b.getFunction(ctx, fn, env)
+	}
 	if isNotFound(err) && dryRun {
 		return b.createLines(want, timers), nil
 	}

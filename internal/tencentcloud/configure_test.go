@@ -312,3 +312,42 @@ func TestParseCron(t *testing.T) {
 		}
 	}
 }
+
+// The wait's last GetFunction (or the probe's, for unchanged code) serves
+// the Configure that follows: no second read of the same state; an upload
+// in between makes it stale.
+func TestConfigureReusesTheWaitsRead(t *testing.T) {
+	t.Parallel()
+	k := newKit(t, nil)
+	k.api.on("GetFunction", func(apiRequest, int) answer { return fn("Active", map[string]any{"Timeout": 3}) })
+	k.api.on("ListTriggers", func(apiRequest, int) answer { return map[string]any{"Triggers": []any{}, "TotalCount": 0} })
+	ctx := context.Background()
+	if err := k.b.WaitReady(ctx, "login", "dev-1", backend.Zip{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := k.b.Configure(ctx, "login", "dev-1", backend.Settings{Timeout: intp(3)}, false); err != nil {
+		t.Fatal(err)
+	}
+	if n := k.api.count("GetFunction"); n != 1 {
+		t.Errorf("%d GetFunction calls, want the wait's one", n)
+	}
+	// Read once: a second Configure reads again.
+	if _, err := k.b.Configure(ctx, "login", "dev-1", backend.Settings{Timeout: intp(3)}, false); err != nil {
+		t.Fatal(err)
+	}
+	if n := k.api.count("GetFunction"); n != 2 {
+		t.Errorf("%d GetFunction calls, want 2", n)
+	}
+	// An upload makes what was read stale.
+	if _, err := k.b.Probe(ctx, "login", "dev-1"); err != nil {
+		t.Fatal(err)
+	}
+	k.b.Upload(ctx, backend.UploadRequest{Op: backend.Update, Function: "login", Envs: []string{"dev-1"}, Zip: testZip(t, "zip")})
+	before := k.api.count("GetFunction")
+	if _, err := k.b.Configure(ctx, "login", "dev-1", backend.Settings{Timeout: intp(3)}, false); err != nil {
+		t.Fatal(err)
+	}
+	if k.api.count("GetFunction") != before+1 {
+		t.Error("Configure after an upload used a read from before it")
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
@@ -30,7 +31,10 @@ const (
 	defaultPoll         = time.Second
 	// manager-node's waitFunctionActive gives up after 300 s.
 	defaultReadyTimeout = 5 * time.Minute
-	defaultMaxUploads   = 4
+	defaultUploadBudget = 12 << 20
+	// minUploadWeight is what a small upload costs of the budget: at most
+	// 48 of them at once, whatever their size.
+	minUploadWeight = 256 << 10
 	// STS refuses DurationSeconds above 43200 (sts models).
 	maxOIDCDuration = 12 * time.Hour
 )
@@ -80,11 +84,13 @@ type Options struct {
 	// ReadyTimeout bounds WaitReady and every wait for a busy function
 	// (default 5 min, manager-node's 300 s).
 	ReadyTimeout time.Duration
-	// MaxUploads bounds the uploads in flight at once across the backend:
-	// each holds the zip as a base64 string, and the SDK makes two more
-	// copies of the JSON body while sending (about 4x the zip in all), so
-	// this is the memory bound. Default 4.
-	MaxUploads int
+	// UploadBudget bounds the zip bytes of the uploads in flight at once
+	// across the backend: each holds the zip as a base64 string, and the
+	// SDK makes two more copies of the JSON body while sending (about 4x the
+	// zip in all), so this is the memory bound. A budget rather than a
+	// count lets many small functions go at once while large ones queue.
+	// Default 12 MiB; an upload larger than the budget goes alone.
+	UploadBudget int64
 }
 
 // OIDC is keyless authentication from GitHub Actions: GitHub's OIDC token
@@ -118,6 +124,9 @@ type Backend struct {
 	endpoints map[string]string
 	creds     credentialSource
 	uploads   *semaphore.Weighted
+	// recent holds the last Active GetFunction answer per function and env
+	// (remember/forget).
+	recent sync.Map
 }
 
 var (
@@ -140,7 +149,7 @@ func New(opts Options) (*Backend, error) {
 		opts:      opts,
 		transport: opts.Transport,
 		r:         opts.Redactor,
-		uploads:   semaphore.NewWeighted(int64(opts.MaxUploads)),
+		uploads:   semaphore.NewWeighted(opts.UploadBudget),
 	}
 	if err := b.setEndpoints(opts.APIURL); err != nil {
 		return nil, err
@@ -162,8 +171,8 @@ func setDefaults(o *Options) error {
 	}
 	o.Runtime = cmp.Or(o.Runtime, DefaultRuntime)
 	o.Handler = cmp.Or(o.Handler, DefaultHandler)
-	if o.Timeout < 0 || o.Retries < 0 || o.PollInterval < 0 || o.ReadyTimeout < 0 || o.MaxUploads < 0 {
-		return errors.New("tencentcloud: timeout, retries, poll interval, ready timeout and max uploads cannot be negative")
+	if o.Timeout < 0 || o.Retries < 0 || o.PollInterval < 0 || o.ReadyTimeout < 0 || o.UploadBudget < 0 {
+		return errors.New("tencentcloud: timeout, retries, poll interval, ready timeout and upload budget cannot be negative")
 	}
 	if (o.VPCID == "") != (o.SubnetID == "") {
 		return errors.New("vpc-id and subnet-id: set both or neither")
@@ -178,7 +187,7 @@ func setRunDefaults(o *Options) {
 	o.Timeout = cmp.Or(o.Timeout, defaultTimeout)
 	o.PollInterval = cmp.Or(o.PollInterval, defaultPoll)
 	o.ReadyTimeout = cmp.Or(o.ReadyTimeout, defaultReadyTimeout)
-	o.MaxUploads = cmp.Or(o.MaxUploads, defaultMaxUploads)
+	o.UploadBudget = cmp.Or(o.UploadBudget, defaultUploadBudget)
 	if o.Transport == nil {
 		o.Transport = &httpx.Transport{}
 	}

@@ -58,7 +58,7 @@ func TestDefaults(t *testing.T) {
 	}
 	o := b.opts
 	if o.Region != "ap-shanghai" || o.Runtime != "Nodejs18.15" || o.Handler != "index.main" || o.Timeout != time.Minute ||
-		o.PollInterval != time.Second || o.ReadyTimeout != 5*time.Minute || o.MaxUploads != 4 || o.Transport == nil {
+		o.PollInterval != time.Second || o.ReadyTimeout != 5*time.Minute || o.UploadBudget != 12<<20 || o.Transport == nil {
 		t.Errorf("defaults %+v", o)
 	}
 	if b.scheme != "https" || b.endpoints["scf"] != "scf.tencentcloudapi.com" || b.endpoints["sts"] != "sts.tencentcloudapi.com" {
