@@ -198,26 +198,34 @@ func (a *action) render() []byte {
 // scalar writes s as a YAML scalar: plain when that cannot be misread,
 // single-quoted when it needs no escape (shell lines keep their double
 // quotes readable), else double-quoted (a JSON string is a valid YAML
-// double-quoted scalar).
+// double-quoted scalar once the characters that YAML does not allow raw,
+// such as DEL, C1 controls and the BOM, are escaped too).
 func scalar(s string) string {
 	if safePlain.MatchString(s) && !yaml11[strings.ToLower(s)] && !strings.Contains(s, "  ") {
 		return s
 	}
-	if s != "" && !strings.ContainsAny(s, "'\\") && !hasControl(s) {
+	if s != "" && !strings.ContainsAny(s, "'\\") && strings.IndexFunc(s, needsEscape) < 0 {
 		return "'" + s + "'"
 	}
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(s) // a string always encodes
-	return strings.TrimSuffix(b.String(), "\n")
+	var out strings.Builder
+	for _, r := range strings.TrimSuffix(b.String(), "\n") {
+		if needsEscape(r) {
+			fmt.Fprintf(&out, "\\u%04x", r) // JSON escaped those below U+0020
+			continue
+		}
+		out.WriteRune(r)
+	}
+	return out.String()
 }
 
-func hasControl(s string) bool {
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f {
-			return true
-		}
-	}
-	return false
+// needsEscape reports a character that YAML does not allow raw in a quoted
+// scalar (not printable in YAML 1.2's sense), or that it reads as a line
+// break (NEL, LS, PS) and so would fold.
+func needsEscape(r rune) bool {
+	return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == 0x2028 || r == 0x2029 ||
+		r == 0xfeff || r == 0xfffe || r == 0xffff
 }

@@ -2,7 +2,10 @@ package actionyml
 
 import (
 	"bytes"
+	"errors"
 	"flag"
+	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,8 +16,8 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/wxcloud-deploy/wxcloud-deploy/internal/actionyml/yamlsubset"
 	"github.com/wxcloud-deploy/wxcloud-deploy/internal/config"
+	"gopkg.in/yaml.v3"
 )
 
 var update = flag.Bool("update", false, "rewrite action.yml from the input table")
@@ -75,15 +78,89 @@ func readAction(t *testing.T) map[string]any {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := yamlsubset.Read(string(src))
+	m, err := readYAML(src)
 	if err != nil {
 		t.Fatalf("action.yml: %v", err)
 	}
+	return m
+}
+
+// readYAML reads one YAML document whose top level is a mapping into
+// map[string]any, []any, string and nil (an empty value). Every scalar stays
+// the string it spells, as GitHub reads action inputs (required: false is
+// "false"); aliases and duplicate keys are errors.
+func readYAML(src []byte) (map[string]any, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(src))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		return nil, err
+	}
+	if err := dec.Decode(new(yaml.Node)); !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("more than one document (%v)", err)
+	}
+	v, err := nodeValue(doc.Content[0])
+	if err != nil {
+		return nil, err
+	}
 	m, ok := v.(map[string]any)
 	if !ok {
-		t.Fatalf("action.yml: top level is %T, want a mapping", v)
+		return nil, fmt.Errorf("top level is %T, want a mapping", v)
 	}
-	return m
+	return m, nil
+}
+
+func nodeValue(n *yaml.Node) (any, error) {
+	switch n.Kind {
+	case yaml.ScalarNode:
+		if n.Tag == "!!null" && n.Value == "" {
+			return nil, nil
+		}
+		return n.Value, nil
+	case yaml.SequenceNode:
+		out := []any{}
+		for _, c := range n.Content {
+			v, err := nodeValue(c)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, v)
+		}
+		return out, nil
+	case yaml.MappingNode:
+		out := map[string]any{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if k.Kind != yaml.ScalarNode {
+				return nil, fmt.Errorf("line %d: a key that is not a scalar", k.Line)
+			}
+			if _, dup := out[k.Value]; dup {
+				return nil, fmt.Errorf("line %d: key %q twice", k.Line, k.Value)
+			}
+			v, err := nodeValue(n.Content[i+1])
+			if err != nil {
+				return nil, err
+			}
+			out[k.Value] = v
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("line %d: an alias (*name): write the value out", n.Line)
+}
+
+// readScalar reads scalar(s) back as action.yml carries it: the value of an
+// input's description, with a key after it that it must not swallow.
+func readScalar(yamlScalar string) (string, error) {
+	m, err := readYAML([]byte("inputs:\n  x:\n    description: " + yamlScalar + "\n    required: false\n"))
+	if err != nil {
+		return "", err
+	}
+	in, _ := m["inputs"].(map[string]any)
+	x, _ := in["x"].(map[string]any)
+	s, ok := x["description"].(string)
+	if len(m) != 1 || len(in) != 1 || len(x) != 2 || x["required"] != "false" || !ok {
+		return "", fmt.Errorf("reads as %#v", m)
+	}
+	return s, nil
 }
 
 func mapAt(t *testing.T, m map[string]any, path ...string) map[string]any {
@@ -209,8 +286,9 @@ func TestScalarReadsBack(t *testing.T) {
 		"it's", `say "hi"`, `back\slash`, "tab\there", "line\nbreak", " leading", "trailing ", "two  spaces",
 		"auto (on pull_request events), always or never", `{"shard":["1/N",…,"N/N"]}`, "%x", "@x", "`x`", "?x", "|", ">",
 		"ok.", "x:", "[a]", "0x1F", ".inf", "~",
+		"\x7f", "a\u0085b", "\u2028", "\u2029", "\ufeffbom", "\uffff", "\U0001F600", "*a", "&a x", "a: &b c",
 	} {
-		got, err := yamlsubset.Scalar(scalar(s))
+		got, err := readScalar(scalar(s))
 		if err != nil || got != s {
 			t.Errorf("scalar(%q) = %s, reads back as %q (%v)", s, scalar(s), got, err)
 		}
@@ -220,14 +298,14 @@ func TestScalarReadsBack(t *testing.T) {
 // FuzzScalar: whatever the table's help text says, action.yml carries it
 // unchanged.
 func FuzzScalar(f *testing.F) {
-	for _, s := range []string{"", "deploy", "a: b", "it's", "x #y", "${{ github.token }}", "line\nbreak", "\u2028", "'", `"`, "yes"} {
+	for _, s := range []string{"", "deploy", "a: b", "it's", "x #y", "${{ github.token }}", "line\nbreak", "\u2028", "'", `"`, "yes", "\x7f", "\u0085", "\ufeff"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		if !utf8.ValidString(s) {
 			t.Skip("help texts are valid UTF-8 (Generate refuses others)")
 		}
-		got, err := yamlsubset.Scalar(scalar(s))
+		got, err := readScalar(scalar(s))
 		if err != nil || got != s {
 			t.Errorf("scalar(%q) = %s, reads back as %q (%v)", s, scalar(s), got, err)
 		}
