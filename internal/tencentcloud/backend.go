@@ -159,11 +159,7 @@ func (b *Backend) Upload(ctx context.Context, req backend.UploadRequest) []backe
 	out := make([]backend.Outcome, len(req.Envs))
 	var wg sync.WaitGroup
 	for i, env := range req.Envs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			out[i] = b.uploadOne(ctx, req, env)
-		}()
+		wg.Go(func() { out[i] = b.uploadOne(ctx, req, env) })
 	}
 	wg.Wait()
 	return out
