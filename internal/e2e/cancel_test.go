@@ -187,21 +187,8 @@ func TestCancelSignal(t *testing.T) {
 			emu.Inject(emulator.Fault{Path: testkit.PathBatchCreate, Stall: true})
 			args := deployArgs(emu, helloCopy(t), envs3, "timeout", "60s")
 
-			var stdout, stderr testkit.Buffer
-			cmd := exec.Command(bin, args...)
-			cmd.Stdout, cmd.Stderr = &stdout, &stderr
-			cmd.Env = []string{} // nothing of the host: no GITHUB_* variables
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			exited := make(chan error, 1)
-			go func() { exited <- cmd.Wait() }()
-			t.Cleanup(func() {
-				if cmd.ProcessState == nil {
-					_ = cmd.Process.Kill()
-					<-exited
-				}
-			})
+			p := startBinary(t, bin, args, []string{}) // nothing of the host: no GITHUB_* variables
+			cmd, exited, stdout, stderr := p.cmd, p.exited, &p.stdout, &p.stderr
 
 			select {
 			case <-w.arrived:
@@ -248,4 +235,31 @@ func buildBinary(t *testing.T) string {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	return bin
+}
+
+// proc is the built binary running in a process of its own.
+type proc struct {
+	cmd            *exec.Cmd
+	stdout, stderr testkit.Buffer
+	exited         chan error // Wait's answer
+}
+
+// startBinary runs bin with args in env (nil: the test's own environment)
+// and kills it when the test ends, if it is still running.
+func startBinary(t *testing.T, bin string, args, env []string) *proc {
+	t.Helper()
+	p := &proc{cmd: exec.Command(bin, args...), exited: make(chan error, 1)}
+	p.cmd.Stdout, p.cmd.Stderr = &p.stdout, &p.stderr
+	p.cmd.Env = env
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.exited <- p.cmd.Wait() }()
+	t.Cleanup(func() {
+		if p.cmd.ProcessState == nil {
+			_ = p.cmd.Process.Kill()
+			<-p.exited
+		}
+	})
+	return p
 }

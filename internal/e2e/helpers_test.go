@@ -251,3 +251,26 @@ func summarize(res []result.Result) string {
 	}
 	return "[" + strings.Join(parts, "; ") + "]"
 }
+
+// checkRefused: invalid input exits 2, the message names want (the input),
+// and not one request reached the API.
+func checkRefused(t *testing.T, o testkit.Outcome, emu *testkit.Emulator, want string) {
+	t.Helper()
+	if o.Code != cli.ExitInvalid {
+		t.Errorf("exit %d, want %d", o.Code, cli.ExitInvalid)
+	}
+	if !strings.Contains(o.Stderr+o.Stdout, want) {
+		t.Errorf("the message does not name %q", want)
+	}
+	if calls := emu.Calls(); len(calls) != 0 {
+		t.Errorf("%d requests reached the API, want 0: %+v", len(calls), calls)
+	}
+}
+
+// checkErrorAnnotation: in Actions, an ::error annotation names want.
+func checkErrorAnnotation(t *testing.T, o testkit.Outcome, want string) {
+	t.Helper()
+	if errs := strings.Join(testkit.CommandLines(o.Stdout, "error"), "\n"); !strings.Contains(errs, want) {
+		t.Errorf("no ::error annotation names %q: %q", want, errs)
+	}
+}

@@ -235,19 +235,9 @@ func TestPlatformBadInput(t *testing.T) {
 						o = testkit.CLI(t, nil, in.With("workspace", ws.Dir).Args()...)
 					} else {
 						o = platformAction(t, ws, in)
-						if errs := strings.Join(testkit.CommandLines(o.Stdout, "error"), "\n"); !strings.Contains(errs, tc.want) {
-							t.Errorf("no ::error annotation names %q: %q", tc.want, errs)
-						}
+						checkErrorAnnotation(t, o, tc.want)
 					}
-					if o.Code != cli.ExitInvalid {
-						t.Errorf("exit %d, want %d", o.Code, cli.ExitInvalid)
-					}
-					if !strings.Contains(o.Stderr+o.Stdout, tc.want) {
-						t.Errorf("the message does not name %q", tc.want)
-					}
-					if calls := emu.Calls(); len(calls) != 0 {
-						t.Errorf("%d requests reached the API, want 0: %+v", len(calls), calls)
-					}
+					checkRefused(t, o, emu, tc.want)
 					if t.Failed() {
 						t.Logf("%v", o)
 					}

@@ -303,15 +303,7 @@ func TestWeChatWithoutComponentCredential(t *testing.T) {
 					env["GITHUB_ACTIONS"], env["GITHUB_WORKSPACE"] = "true", ws.Dir
 					o = testkit.Action(t, env)
 				}
-				if o.Code != cli.ExitInvalid {
-					t.Errorf("exit %d, want %d", o.Code, cli.ExitInvalid)
-				}
-				if !strings.Contains(o.Stderr+o.Stdout, "component-access-token") {
-					t.Errorf("the message does not name component-access-token")
-				}
-				if calls := emu.Calls(); len(calls) != 0 {
-					t.Errorf("%d requests reached the API, want 0: %+v", len(calls), calls)
-				}
+				checkRefused(t, o, emu, "component-access-token")
 				checkNoSecret(t, o, creds["access-token"], creds["app-secret"])
 				if t.Failed() {
 					t.Logf("%v", o)
