@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/bmatcuk/doublestar/v4"
 
@@ -48,7 +47,7 @@ func (p *program) api(ctx context.Context) int {
 	case config.Download:
 		run = deploy.Download(ctx, p.cfg, deps)
 	}
-	p.out.Line("done in %s: %s", since(p.now(), p.start), report.Counts(run))
+	p.out.Line("done in %s: %s", deploy.Elapsed(p.now().Sub(p.start)), report.Counts(run))
 	return p.finish(ctx, run)
 }
 
@@ -67,10 +66,10 @@ func (p *program) plan(ctx context.Context) int {
 			for _, s := range deploy.Slices(&c) {
 				n += len(s.Envs)
 			}
-			p.out.Line("shard %d/%d: %d %s", i, cfg.Shards, n, plural(n, "pair"))
+			p.out.Line("shard %d/%d: %d %s", i, cfg.Shards, n, deploy.Plural(n, "pair"))
 		}
 	}
-	p.out.Line("plan: %d %s × %d %s = %d %s", len(cfg.Targets), plural(len(cfg.Targets), "function"), len(cfg.Envs), plural(len(cfg.Envs), "env"), pairs, plural(pairs, "pair"))
+	p.out.Line("plan: %d %s × %d %s = %d %s", len(cfg.Targets), deploy.Plural(len(cfg.Targets), "function"), len(cfg.Envs), deploy.Plural(len(cfg.Envs), "env"), pairs, deploy.Plural(pairs, "pair"))
 	if run.Matrix != "" {
 		p.out.Line("matrix: %s", run.Matrix)
 	}
@@ -101,7 +100,7 @@ func (p *program) merge(ctx context.Context) int {
 		}
 	}
 	run := result.Merge(runs)
-	p.out.Line("merge: %d %s, %d %s: %s", len(runs), plural(len(runs), "results file"), len(run.Results), plural(len(run.Results), "pair"), report.Counts(run))
+	p.out.Line("merge: %d %s, %d %s: %s", len(runs), deploy.Plural(len(runs), "results file"), len(run.Results), deploy.Plural(len(run.Results), "pair"), report.Counts(run))
 	return p.finish(ctx, run)
 }
 
@@ -195,12 +194,4 @@ Tencent Cloud API (provider tencentcloud): --tencentcloud-api-url %s --region %s
 `, url, envs, url, srv.Token(), url, srv.Region(), srv.SecretID(), srv.SecretKey(), srv.OIDCRequestURL(url), srv.OIDCRequestToken()))
 	<-ctx.Done()
 	return ExitOK
-}
-
-func since(now, start time.Time) string {
-	d := now.Sub(start)
-	if d < time.Second {
-		return d.Round(time.Millisecond).String()
-	}
-	return d.Round(100 * time.Millisecond).String()
 }

@@ -36,7 +36,7 @@ func (b *built) close() {
 // failed run (exit 1). Either way nothing has been sent to the API.
 func (p *program) build(ctx context.Context, slices []deploy.Slice) (*built, int) {
 	cfg := p.cfg
-	end := p.out.Group(fmt.Sprintf("pack: %d %s", len(slices), plural(len(slices), "function")))
+	end := p.out.Group(fmt.Sprintf("pack: %d %s", len(slices), deploy.Plural(len(slices), "function")))
 	defer end()
 	start := p.now()
 	b := &built{fns: make([]deploy.Function, len(slices)), pkgs: make([]*pack.Package, len(slices))}
@@ -66,11 +66,11 @@ func (p *program) build(ctx context.Context, slices []deploy.Slice) (*built, int
 	var largest int64
 	for i, f := range b.fns {
 		if len(b.fns) <= 20 {
-			p.out.Line("%s: %s, %d %s, sha256 %s (%s)", f.Name, size.Format(f.Zip.Size), f.Files, plural(f.Files, "file"), f.Zip.SHA256[:12], cfg.Targets[slices[i].Target].Shown)
+			p.out.Line("%s: %s, %d %s, sha256 %s (%s)", f.Name, size.Format(f.Zip.Size), f.Files, deploy.Plural(f.Files, "file"), f.Zip.SHA256[:12], cfg.Targets[slices[i].Target].Shown)
 		}
 		largest = max(largest, f.Zip.Size)
 	}
-	p.out.Line("pack: %d %s in %s", len(b.fns), plural(len(b.fns), "function"), since(p.now(), start))
+	p.out.Line("pack: %d %s in %s", len(b.fns), deploy.Plural(len(b.fns), "function"), deploy.Elapsed(p.now().Sub(start)))
 	if w := pack.Base64Warning(largest); w != "" {
 		p.warnings = append(p.warnings, w)
 	}
@@ -126,13 +126,6 @@ func (p *program) writeZip(name string, pkg *pack.Package, n int) error {
 	}
 	p.out.Line("%s: wrote %s", name, out)
 	return nil
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return word
-	}
-	return word + "s"
 }
 
 // forEach is the fan-out the CLI shares with deploy: f(0..n-1), at most

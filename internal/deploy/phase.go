@@ -42,7 +42,7 @@ func (r *run) begin(name string, total int) *phase {
 	if total == 0 {
 		return ph
 	}
-	ph.end = r.deps.Group(fmt.Sprintf("%s: %d %s", name, total, plural(total, "pair")))
+	ph.end = r.deps.Group(fmt.Sprintf("%s: %d %s", name, total, Plural(total, "pair")))
 	ph.wg.Add(1)
 	go ph.heartbeat()
 	return ph
@@ -74,19 +74,24 @@ func (ph *phase) finish(summary string) {
 	}
 	close(ph.stop)
 	ph.wg.Wait()
-	ph.r.deps.Logf("%s: %d %s in %s%s", ph.name, ph.total, plural(ph.total, "pair"), ph.elapsed(), prefixed(": ", summary))
+	ph.r.deps.Logf("%s: %d %s in %s%s", ph.name, ph.total, Plural(ph.total, "pair"), ph.elapsed(), prefixed(": ", summary))
 	ph.end()
 }
 
-func (ph *phase) elapsed() string {
-	d := ph.r.deps.Now().Sub(ph.start)
+func (ph *phase) elapsed() string { return Elapsed(ph.r.deps.Now().Sub(ph.start)) }
+
+// Elapsed writes a duration the way progress lines do: milliseconds under a
+// second, tenths of a second above.
+func Elapsed(d time.Duration) string {
 	if d < time.Second {
 		return d.Round(time.Millisecond).String()
 	}
 	return d.Round(100 * time.Millisecond).String()
 }
 
-func plural(n int, word string) string {
+// Plural is word, with an s unless n is 1: progress lines count pairs,
+// functions and changes.
+func Plural(n int, word string) string {
 	if n == 1 {
 		return word
 	}

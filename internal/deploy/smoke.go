@@ -96,7 +96,7 @@ func (r *run) configurePhase(ctx context.Context) {
 		changes += len(lines)
 		r.mu.Unlock()
 	})
-	ph.finish(joinNonEmpty(", ", fmt.Sprintf("%d %s", changes, plural(changes, "change")), r.countStates(all)))
+	ph.finish(joinNonEmpty(", ", fmt.Sprintf("%d %s", changes, Plural(changes, "change")), r.countStates(all)))
 }
 
 // smokePhase invokes every freshly deployed function once and rolls back
